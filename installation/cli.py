@@ -1,0 +1,162 @@
+"""Command line: ``installation run | render | doctor | train | export``.
+
+Every user mistake becomes one paragraph on stderr and exit code 2; tracebacks only with
+``--debug``. Heavy imports (pygame, onnxruntime, torch) happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from installation.errors import InstallationError
+
+DEFAULT_SHOW = Path("show_configs/default.toml")
+EXIT_USER_ERROR = 2
+log = logging.getLogger("installation")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"seconds must be positive (got {text})")
+    return value
+
+
+def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="run a show (default: show_configs/default.toml)")
+    run.add_argument("show", nargs="?", type=Path, default=DEFAULT_SHOW, help="show file (TOML)")
+    run.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
+    run.add_argument("--display", type=int, metavar="N", help="monitor index (overrides the show)")
+    run.add_argument(
+        "--headless", action="store_true", help="no window (SDL dummy driver): tests, benchmarks"
+    )
+    run.add_argument("--seconds", type=_positive_seconds, metavar="S", help="stop after S seconds")
+    run.add_argument("--stats", type=Path, metavar="PATH", help="write run statistics JSON here")
+    run.set_defaults(handler=_cmd_run)
+
+
+def _add_render(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    render = sub.add_parser(
+        "render", help="render a show offline to MP4, GIF, animated PNG or a PNG folder"
+    )
+    render.add_argument("show", type=Path, help="show file (TOML)")
+    render.add_argument("--seconds", type=_positive_seconds, default=10.0, metavar="S")
+    render.add_argument(
+        "--output", "-o", type=Path, required=True,
+        help="FILE.mp4, FILE.gif, FILE.png (animated) or a folder (one PNG per frame)",
+    )
+    render.add_argument("--seed", type=int, default=None, help="override every scene's seed")
+    render.add_argument("--fps", type=int, default=None, help="frame rate (default: the show's)")
+    render.add_argument(
+        "--size", type=str, default=None, metavar="WxH", help="canvas size (default: the show's)"
+    )
+    render.set_defaults(handler=_cmd_render)
+
+
+def _add_doctor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    doctor = sub.add_parser("doctor", help="check this machine: versions, providers, models")
+    doctor.add_argument("show", nargs="?", type=Path, default=DEFAULT_SHOW, help="show to check")
+    doctor.set_defaults(handler=_cmd_doctor)
+
+
+def _add_training(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    train = sub.add_parser("train", help="train a model (needs the `train` extra: torch)")
+    train_kinds = train.add_subparsers(dest="model", metavar="MODEL", required=True)
+    export = sub.add_parser("export", help="export a trained checkpoint to ONNX")
+    export_kinds = export.add_subparsers(dest="model", metavar="MODEL", required=True)
+    from installation.training import lava_commands
+
+    lava_train = train_kinds.add_parser("lava", help="the neural lava lamp")
+    lava_commands.configure_train_lava(lava_train)
+    lava_train.set_defaults(handler=lava_commands.run_train_lava)
+    lava_export = export_kinds.add_parser("lava", help="the neural lava lamp")
+    lava_commands.configure_export_lava(lava_export)
+    lava_export.set_defaults(handler=lava_commands.run_export_lava)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="installation",
+        description="Real-time generative art installation: ONNX models at a steady frame rate.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_run(sub)
+    _add_render(sub)
+    _add_doctor(sub)
+    _add_training(sub)
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from installation.app import RunOptions, run_show
+    from installation.config import load_show
+
+    config = load_show(args.show)
+    options = RunOptions(
+        headless=args.headless, windowed=args.windowed, display=args.display, seconds=args.seconds
+    )
+    stats = run_show(config, options)
+    summary = stats.as_dict()
+    log.info(
+        "%d frames in %.1f s, on time %.2f %%, frame interval p99 %.2f ms",
+        summary["frames"], summary["duration_s"], 100 * summary["on_time_ratio"],
+        summary["frame_interval_ms"]["p99"],
+    )
+    if args.stats is not None:
+        stats.write(args.stats)
+        log.info("stats written to %s", args.stats)
+    return 0
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from installation.config import load_show
+    from installation.render import RenderOptions, parse_size, render_show
+
+    config = load_show(args.show)
+    options = RenderOptions(
+        output=args.output, seconds=args.seconds, seed=args.seed, fps=args.fps,
+        size=parse_size(args.size) if args.size else None,
+    )
+    render_show(config, options)
+    return 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from installation.doctor import run_doctor
+
+    return run_doctor(args.show)
+
+
+def _configure_logging(debug: bool, quiet: bool) -> None:
+    level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.debug, args.quiet)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except InstallationError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

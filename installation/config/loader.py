@@ -1,0 +1,196 @@
+"""Load a show file: TOML -> validated ``ShowConfig``, every error at once.
+
+Errors name the file, the key path (``scenes[0].step_rate``) and, for a misspelled
+key, the nearest valid one. Model paths are resolved relative to the show file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any, Union
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from installation.config.schema import SCENE_MODEL_KIND, ModelEntry, ModelKind, ShowConfig
+from installation.errors import ConfigError
+
+
+def load_show(path: Path | str) -> ShowConfig:
+    """Read, validate and resolve one show file, or raise one ``ConfigError`` listing every problem."""
+    path = Path(path)
+    if not path.is_file():
+        hint = _nearby_shows(path)
+        raise ConfigError(
+            f"Show config {path} does not exist.{hint} "
+            "Pass the path of a show file, e.g. `installation run show_configs/default.toml`."
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Show config {path} is not UTF-8 text ({exc}).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"Show config {path} is not valid TOML: {exc}. Fix the syntax and retry."
+        ) from exc
+    return parse_show(data, source=path)
+
+
+def parse_show(data: dict[str, Any], source: Path) -> ShowConfig:
+    """Validate an already-parsed TOML document that came from ``source``."""
+    problems: list[str] = []
+    config: ShowConfig | None = None
+    try:
+        config = ShowConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(error) for error in exc.errors()]
+    problems += _cross_check(data)
+    if problems or config is None:
+        raise ConfigError(_summary(source, problems))
+    base = source.resolve().parent
+    models = {
+        name: ModelEntry(path=(base / entry.path).resolve(), kind=entry.kind)
+        for name, entry in config.models.items()
+    }
+    return config.model_copy(update={"models": models})
+
+
+def _summary(source: Path, problems: list[str]) -> str:
+    noun = "problem" if len(problems) == 1 else "problems"
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return f"Show config {source} has {len(problems)} {noun}:\n{lines}\nFix them and run again."
+
+
+def _cross_check(data: dict[str, Any]) -> list[str]:
+    """Scenes must name a model of the right kind; works on raw data so it runs with the rest."""
+    models = data.get("models")
+    scenes = data.get("scenes")
+    if not isinstance(models, dict) or not isinstance(scenes, list):
+        return []
+    problems: list[str] = []
+    for index, scene in enumerate(scenes):
+        if not isinstance(scene, dict) or scene.get("kind") not in SCENE_MODEL_KIND:
+            continue
+        name = scene.get("model")
+        if not isinstance(name, str):
+            continue
+        needed = SCENE_MODEL_KIND[scene["kind"]]
+        entry = models.get(name)
+        if not isinstance(entry, dict):
+            close = difflib.get_close_matches(name, list(models), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(sorted(models)) or "none"
+            problems.append(
+                f"scenes[{index}].model: no model named {name!r} in [models] (defined: {known}).{hint}"
+            )
+        elif entry.get("kind") in typing.get_args(ModelKind) and entry.get("kind") != needed:
+            problems.append(
+                f"scenes[{index}].model: a {scene['kind']!r} scene needs a {needed!r} model, "
+                f"but [models.{name}] has kind {entry.get('kind')!r}."
+            )
+    return problems
+
+
+def _describe(error: ErrorDetails) -> str:
+    """One line for one pydantic error: key path, what is wrong, and a did-you-mean."""
+    keys, model = _walk(error["loc"])
+    where = _format_path(keys) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        wrong = str(keys[-1]) if keys else ""
+        valid = sorted(model.model_fields) if model is not None else []
+        close = difflib.get_close_matches(wrong, valid, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return f"{where}: unknown key.{hint} Valid keys here: {', '.join(valid)}."
+    if kind == "missing":
+        return f"{where}: required key is missing."
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = sorted(SCENE_MODEL_KIND)
+        given = error.get("input", {})
+        given_kind = given.get("kind") if isinstance(given, dict) else None
+        close = difflib.get_close_matches(str(given_kind), tags, n=1) if given_kind else []
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        if given_kind is None:
+            return f"{where}.kind: every scene needs a kind, one of: {', '.join(tags)}."
+        return f"{where}.kind: unknown scene kind {given_kind!r}.{hint} Valid kinds: {', '.join(tags)}."
+    message = error["msg"]
+    shown = error.get("input")
+    if isinstance(shown, (dict, list)) or shown is None:
+        return f"{where}: {message}."
+    return f"{where}: {message} (got {shown!r})."
+
+
+def _walk(loc: tuple[int | str, ...]) -> tuple[list[int | str], type[BaseModel] | None]:
+    """Follow a pydantic location through the schema.
+
+    Discriminated unions put the tag (``lava_lamp``) into the location; it is not a key the
+    user wrote, so it is dropped. Returns the user's key path and the model class that holds
+    the last key (for did-you-mean).
+    """
+    keys: list[int | str] = []
+    annotation: Any = ShowConfig
+    owner: type[BaseModel] | None = ShowConfig
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if typing.get_origin(annotation) in (Union, types.UnionType):
+            tagged = _union_member(annotation, part)
+            if tagged is not None:
+                annotation = owner = tagged
+                continue
+            annotation = None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            owner = annotation
+            field = annotation.model_fields.get(str(part))
+            annotation = field.annotation if field is not None else None
+        elif typing.get_origin(annotation) in (list, tuple, dict):
+            args = typing.get_args(annotation)
+            annotation = args[-1] if args else None
+        else:
+            annotation = None
+        keys.append(part)
+    return keys, owner
+
+
+def _union_member(union: Any, tag: int | str) -> type[BaseModel] | None:
+    """The member of a discriminated union whose ``kind`` literal is ``tag``."""
+    for member in typing.get_args(union):
+        member = _unwrap(member)
+        if (
+            isinstance(member, type)
+            and issubclass(member, BaseModel)
+            and "kind" in member.model_fields
+        ):
+            if typing.get_args(member.model_fields["kind"].annotation) == (tag,):
+                return member
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Annotated`` wrappers."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _format_path(keys: list[int | str]) -> str:
+    text = ""
+    for key in keys:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text
+
+
+def _nearby_shows(path: Path) -> str:
+    folder = path.parent if path.parent.is_dir() else Path("show_configs")
+    if not folder.is_dir():
+        return ""
+    shows = sorted(p.name for p in folder.glob("*.toml"))
+    if not shows:
+        return ""
+    close = difflib.get_close_matches(path.name, shows, n=1)
+    if close:
+        return f" Did you mean {folder / close[0]}?"
+    return f" Shows in {folder}: {', '.join(shows)}."

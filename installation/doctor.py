@@ -1,0 +1,103 @@
+"""``installation doctor``: what this machine has, which providers really run, each model's health."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+from pathlib import Path
+
+from installation.config import load_show
+from installation.errors import InstallationError
+from installation.models import onnx_runtime
+from installation.models.catalog import threads_per_model
+
+WARM_RUNS = 20
+
+
+def _line(label: str, value: str) -> None:
+    print(f"  {label:<26} {value}")
+
+
+def _versions() -> None:
+    print("Software")
+    _line("python", f"{sys.version.split()[0]} ({platform.platform()})")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    _line("pygame / SDL", f"{pygame.version.ver} / {'.'.join(map(str, pygame.get_sdl_version()))}")
+    _line("onnxruntime", f"{onnx_runtime.version()} (package {onnx_runtime._package_name()})")
+    _line("cpu cores", str(os.cpu_count()))
+    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    _line("display", display or "none found (use --headless, or run on the screen's session)")
+    try:
+        import torch
+
+        _line("torch (training)", torch.__version__)
+    except ImportError:
+        _line("torch (training)", "not installed: training needs pip install -e '.[train]'")
+
+
+def _providers() -> list[str]:
+    print("Execution providers (preferred first)")
+    usable: list[str] = []
+    compiled = onnx_runtime.available_providers()
+    for provider in onnx_runtime.PROVIDER_NAMES.values():
+        problem = onnx_runtime.provider_problem(provider)
+        if problem is None:
+            usable.append(provider)
+            _line(provider, "usable")
+        elif provider in compiled:
+            _line(provider, f"compiled in, NOT usable: {problem}")
+        else:
+            _line(provider, f"not available: {problem}")
+    return usable
+
+
+def _models(show: Path) -> list[str]:
+    missing: list[str] = []
+    print(f"Models of {show}")
+    try:
+        config = load_show(show)
+    except InstallationError as exc:
+        print(f"  show config problem: {exc}")
+        return [f"a valid show config ({show})"]
+    threads = threads_per_model(config.runtime, len(config.models))
+    for name, entry in config.models.items():
+        try:
+            model = onnx_runtime.load_model(
+                name, entry.path, entry.kind, config.runtime.providers, threads
+            )
+        except InstallationError as exc:
+            _line(name, f"PROBLEM: {exc}")
+            missing.append(f"model {name!r} ({entry.path})")
+            continue
+        feeds = model.zero_feeds()
+        for _ in range(WARM_RUNS + 3):
+            model.run(feeds)
+        warm = statistics.median(model.stats.latencies_ms[3:])
+        spec = model.spec
+        size = f"{spec.image_size[1]}x{spec.image_size[0]}" if spec.image_size else "-"
+        _line(name, f"{spec.kind} contract v1 ok, {size}, latent {spec.latent_size}")
+        _line("", f"file {entry.path}")
+        _line("", f"runs on {model.provider} ({threads} CPU thread(s)), warm latency "
+                  f"median {warm:.2f} ms over {WARM_RUNS} runs")
+        if spec.description:
+            _line("", spec.description)
+    return missing
+
+
+def run_doctor(show: Path) -> int:
+    """Print the report; exit 0 when the show can run here, 1 when something is missing."""
+    _versions()
+    usable = _providers()
+    missing = _models(show)
+    print("Summary")
+    if not any(p in usable for p in onnx_runtime.GPU_PROVIDERS):
+        _line("GPU", "none usable: models run on the CPU (see the reasons above)")
+    if missing:
+        _line("missing", "; ".join(missing))
+        return 1
+    _line("status", "ready to run")
+    return 0

@@ -1,0 +1,1 @@
+"""The frame loop: clocks, pacing, stats and the runner."""

@@ -1,0 +1,1 @@
+"""ONNX models: the contract checked at load, onnxruntime sessions, worker threads."""

@@ -1,0 +1,1 @@
+"""Outputs: the display, recorders, gallery and publishers."""

@@ -1,0 +1,1 @@
+"""Scenes (what is shown) and the director (which scene, crossfades)."""

@@ -1,0 +1,98 @@
+"""Scenes that show a model's keyframes at a fixed rate, blended so motion is fluid.
+
+The model produces keyframe k for time k / rate on a worker (see ``SequenceSource``). Each
+display frame shows keyframes a and a+1 mixed by the fractional position. If the model falls
+behind, the position waits for it (the motion slows for a moment) instead of jumping.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+
+from installation.events import Event
+from installation.models.sequence_worker import SequenceSource
+from installation.scenes.base import Canvas, Fit, Image, Scene, SequenceFactory
+
+
+class KeyframeScene(Scene):
+    """Base for scenes whose model yields one image per keyframe index."""
+
+    def __init__(self, name: str, rate: float, fit: Fit, make_sequence: SequenceFactory[Image]) -> None:
+        super().__init__(name)
+        self.rate = rate
+        self.fit: Fit = fit
+        self._make_sequence = make_sequence
+        self._sequence: SequenceSource[Image] | None = None
+        self._position = 0.0
+        self._last_now: float | None = None
+        self._image: Image | None = None
+
+    @abstractmethod
+    def produce(self, index: int) -> Image:
+        """Keyframe ``index``; called in order 0, 1, 2, ... on the worker."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Return the producer's state to keyframe 0 (called on activation)."""
+
+    def grade(self, image: Image) -> Image:
+        """Colour adjustment after blending; identity unless a scene overrides it."""
+        return image
+
+    @property
+    def position(self) -> float:
+        """Keyframe position shown now (fractional)."""
+        return self._position
+
+    @property
+    def failure(self) -> str | None:
+        return self._sequence.failure if self._sequence is not None else None
+
+    def activate(self, now: float) -> None:
+        self.reset()
+        self._position = 0.0
+        self._last_now = now
+        self._image = None
+        self._sequence = self._make_sequence(self.produce, self.name)
+        self._sequence.start()
+        self._sequence.want(1)
+
+    def deactivate(self) -> None:
+        if self._sequence is not None:
+            self._sequence.stop()
+            self._sequence = None
+
+    def ready(self) -> bool:
+        return self._sequence is not None and self._sequence.get(0) is not None
+
+    def update(self, now: float, events: Sequence[Event]) -> None:
+        sequence = self._sequence
+        if sequence is None:
+            return
+        dt = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
+        self._last_now = now
+        target = self._position + dt * self.rate
+        sequence.want(math.floor(target) + 1)
+        # Never run past the newest keyframe: slow down rather than jump.
+        self._position = min(target, float(max(sequence.newest(), 0)))
+        base = math.floor(self._position)
+        first = sequence.get(base)
+        second = sequence.get(base + 1)
+        if first is None:
+            return
+        fraction = self._position - base
+        if second is None or fraction <= 0.0:
+            blended = first
+        else:
+            mix = first.astype(np.float32)
+            mix += (second.astype(np.float32) - mix) * np.float32(fraction)
+            blended = np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+        self._image = self.grade(blended)
+
+    def draw(self, canvas: Canvas, alpha: float) -> None:
+        if self._image is not None:
+            canvas.draw_image(self._image, alpha=alpha, fit=self.fit)

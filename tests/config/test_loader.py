@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from installation.config import load_show
+from installation.config.schema import LavaLampScene
+from installation.errors import ConfigError
+from tests.conftest import LAVA_SHOW, ShowWriter
+
+
+def test_valid_show_loads_and_resolves_model_paths(write_show: ShowWriter, model_dir: Path) -> None:
+    config = load_show(write_show(LAVA_SHOW))
+    assert config.show.fps == 30
+    assert config.models["lava"].path == (model_dir / "lava.onnx").resolve()
+    scene = config.scenes[0]
+    assert isinstance(scene, LavaLampScene)
+    assert scene.hue_shift == 30
+    assert scene.step_rate is None
+
+
+def test_relative_model_path_is_relative_to_the_show_file(write_show: ShowWriter) -> None:
+    path = write_show(LAVA_SHOW.replace("{models}/lava.onnx", "sub/lava.onnx"))
+    assert load_show(path).models["lava"].path == (path.parent / "sub" / "lava.onnx").resolve()
+
+
+def test_every_error_is_listed_at_once_with_did_you_mean(write_show: ShowWriter) -> None:
+    text = """
+[show]
+fsp = 30
+crossfade_seconds = -1
+[display]
+render_size = [10, 540]
+[models.lava]
+path = "x.onnx"
+kind = "lava"
+[[scenes]]
+kind = "lava_lamp"
+model = "lav"
+step_rat = 3
+hue_shift = 500
+[[scenes]]
+kind = "lava_lamps"
+model = "lava"
+"""
+    path = write_show(text)
+    with pytest.raises(ConfigError) as caught:
+        load_show(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "has 8 problems" in message
+    assert "show.fsp: unknown key. Did you mean 'fps'?" in message
+    assert "show.crossfade_seconds" in message
+    assert "display.render_size[0]" in message
+    assert "models.lava.kind" in message
+    assert "scenes[0].step_rat: unknown key. Did you mean 'step_rate'?" in message
+    assert "scenes[0].hue_shift: Input should be less than or equal to 180 (got 500)" in message
+    assert "scenes[1].kind: unknown scene kind 'lava_lamps'. Did you mean 'lava_lamp'?" in message
+    assert "scenes[0].model: no model named 'lav'" in message
+
+
+def test_scene_needs_model_of_the_right_kind(write_show: ShowWriter) -> None:
+    text = LAVA_SHOW.replace('model = "walk"', 'model = "lava"')
+    with pytest.raises(ConfigError, match="needs a 'generator' model, but \\[models.lava\\] has kind 'lava_lamp'"):
+        load_show(write_show(text))
+
+
+def test_a_show_needs_scenes(write_show: ShowWriter) -> None:
+    with pytest.raises(ConfigError, match="scenes: required key is missing"):
+        load_show(write_show("[show]\nfps = 30\n"))
+
+
+def test_missing_file_suggests_a_near_name(tmp_path: Path) -> None:
+    (tmp_path / "default.toml").write_text("", encoding="utf-8")
+    with pytest.raises(ConfigError, match="does not exist. Did you mean .*default.toml"):
+        load_show(tmp_path / "defualt.toml")
+
+
+def test_not_toml_names_the_file(write_show: ShowWriter) -> None:
+    path = write_show("[show\nfps = 30")
+    with pytest.raises(ConfigError, match=f"Show config {path} is not valid TOML"):
+        load_show(path)
+
+
+def test_shipped_show_configs_are_valid() -> None:
+    shows = sorted(Path("show_configs").glob("*.toml"))
+    assert shows, "show_configs/ must hold at least the default show"
+    for show in shows:
+        load_show(show)
