@@ -49,7 +49,10 @@ def _add_render(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     render.add_argument("show", type=Path, help="show file (TOML)")
     render.add_argument("--seconds", type=_positive_seconds, default=10.0, metavar="S")
     render.add_argument(
-        "--output", "-o", type=Path, required=True,
+        "--output",
+        "-o",
+        type=Path,
+        required=True,
         help="FILE.mp4, FILE.gif, FILE.png (animated) or a folder (one PNG per frame)",
     )
     render.add_argument("--seed", type=int, default=None, help="override every scene's seed")
@@ -108,7 +111,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = stats.as_dict()
     log.info(
         "%d frames in %.1f s, on time %.2f %%, frame interval p99 %.2f ms",
-        summary["frames"], summary["duration_s"], 100 * summary["on_time_ratio"],
+        summary["frames"],
+        summary["duration_s"],
+        100 * summary["on_time_ratio"],
         summary["frame_interval_ms"]["p99"],
     )
     if args.stats is not None:
@@ -123,7 +128,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     config = load_show(args.show)
     options = RenderOptions(
-        output=args.output, seconds=args.seconds, seed=args.seed, fps=args.fps,
+        output=args.output,
+        seconds=args.seconds,
+        seed=args.seed,
+        fps=args.fps,
         size=parse_size(args.size) if args.size else None,
     )
     render_show(config, options)
@@ -138,7 +146,9 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 def _configure_logging(debug: bool, quiet: bool) -> None:
     level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

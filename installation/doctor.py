@@ -1,4 +1,4 @@
-"""``installation doctor``: what this machine has, which providers really run, each model's health."""
+"""``installation doctor``: what this machine has, which providers really run, model health."""
 
 from __future__ import annotations
 
@@ -81,8 +81,11 @@ def _models(show: Path) -> list[str]:
         size = f"{spec.image_size[1]}x{spec.image_size[0]}" if spec.image_size else "-"
         _line(name, f"{spec.kind} contract v1 ok, {size}, latent {spec.latent_size}")
         _line("", f"file {entry.path}")
-        _line("", f"runs on {model.provider} ({threads} CPU thread(s)), warm latency "
-                  f"median {warm:.2f} ms over {WARM_RUNS} runs")
+        _line(
+            "",
+            f"runs on {model.provider} ({threads} CPU thread(s)), warm latency "
+            f"median {warm:.2f} ms over {WARM_RUNS} runs",
+        )
         if spec.description:
             _line("", spec.description)
     return missing

@@ -47,7 +47,8 @@ def with_overrides(config: ShowConfig, options: RenderOptions) -> ShowConfig:
     show = config.show.model_copy(update={"fps": options.fps}) if options.fps else config.show
     display = (
         config.display.model_copy(update={"render_size": options.size})
-        if options.size else config.display
+        if options.size
+        else config.display
     )
     return config.model_copy(update={"scenes": scenes, "show": show, "display": display})
 
@@ -73,5 +74,7 @@ def render_show(config: ShowConfig, options: RenderOptions) -> int:
     finally:
         director.stop()
         display.close()
-    log.info("rendered %d frames (%.1f s at %d fps) to %s", frames, frames / fps, fps, options.output)
+    log.info(
+        "rendered %d frames (%.1f s at %d fps) to %s", frames, frames / fps, fps, options.output
+    )
     return frames

@@ -13,7 +13,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYNPUT_BACKEND", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from tests.onnx_factory import make_generator, make_lava_lamp  # noqa: E402
+from tests.onnx_factory import make_generator, make_lava_lamp
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,10 @@ def _image_nodes(
         inits.append(numpy_helper.from_array(value, name))
         return name
 
-    w = const("w_seed", (rng.standard_normal((latent_size, channels * base * base)) * 0.3).astype(np.float32))
+    w = const(
+        "w_seed",
+        (rng.standard_normal((latent_size, channels * base * base)) * 0.3).astype(np.float32),
+    )
     nodes.append(helper.make_node("MatMul", [latent, w], ["seed_flat"]))
     shape = const("seed_shape", np.array([-1, channels, base, base], dtype=np.int64))
     nodes.append(helper.make_node("Reshape", ["seed_flat", shape], ["seed"]))
@@ -51,7 +54,9 @@ def _image_nodes(
     nodes.append(helper.make_node("Resize", ["seed", "", scales], ["up"], mode="linear"))
     current = "up"
     for i in range(layers):
-        k = const(f"k{i}", (rng.standard_normal((channels, channels, 3, 3)) * 0.25).astype(np.float32))
+        k = const(
+            f"k{i}", (rng.standard_normal((channels, channels, 3, 3)) * 0.25).astype(np.float32)
+        )
         nodes.append(helper.make_node("Conv", [current, k], [f"c{i}"], pads=[1, 1, 1, 1]))
         nodes.append(helper.make_node("Sin", [f"c{i}"], [f"s{i}"]))
         current = f"s{i}"
@@ -84,7 +89,7 @@ def make_generator(
     seed: int = 0,
     props: Mapping[str, str] | None = None,
 ) -> Path:
-    """A ``generator`` model: z [N, latent_size], truncation [N] -> image uint8 [N, size, size, 3]."""
+    """A ``generator``: z [N, latent_size], truncation [N] -> image uint8 [N, size, size, 3]."""
     rng = np.random.default_rng(seed)
     nodes = [
         helper.make_node("Unsqueeze", ["truncation", "axis1"], ["psi"]),
@@ -92,7 +97,7 @@ def make_generator(
     ]
     axis = numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1")
     image_nodes, inits, out = _image_nodes("z_t", latent_size, size, channels, layers, rng)
-    nodes += image_nodes + [helper.make_node("Identity", [out], ["image"])]
+    nodes += [*image_nodes, helper.make_node("Identity", [out], ["image"])]
     graph = helper.make_graph(
         nodes,
         "test_generator",
@@ -138,7 +143,7 @@ def make_lava_lamp(
         helper.make_node("Div", ["centred", "std"], ["z_next"]),
     ]
     image_nodes, inits, out = _image_nodes("z", latent_size, size, channels, layers, rng)
-    nodes += image_nodes + [helper.make_node("Identity", [out], ["frame"])]
+    nodes += [*image_nodes, helper.make_node("Identity", [out], ["frame"])]
     graph = helper.make_graph(
         nodes,
         "test_lava_lamp",

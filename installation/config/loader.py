@@ -21,7 +21,7 @@ from installation.errors import ConfigError
 
 
 def load_show(path: Path | str) -> ShowConfig:
-    """Read, validate and resolve one show file, or raise one ``ConfigError`` listing every problem."""
+    """Read, validate and resolve a show file, or raise one ``ConfigError`` listing all problems."""
     path = Path(path)
     if not path.is_file():
         hint = _nearby_shows(path)
@@ -85,7 +85,8 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
             hint = f" Did you mean {close[0]!r}?" if close else ""
             known = ", ".join(sorted(models)) or "none"
             problems.append(
-                f"scenes[{index}].model: no model named {name!r} in [models] (defined: {known}).{hint}"
+                f"scenes[{index}].model: no model named {name!r} in [models] "
+                f"(defined: {known}).{hint}"
             )
         elif entry.get("kind") in typing.get_args(ModelKind) and entry.get("kind") != needed:
             problems.append(
@@ -116,7 +117,8 @@ def _describe(error: ErrorDetails) -> str:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         if given_kind is None:
             return f"{where}.kind: every scene needs a kind, one of: {', '.join(tags)}."
-        return f"{where}.kind: unknown scene kind {given_kind!r}.{hint} Valid kinds: {', '.join(tags)}."
+        kinds = ", ".join(tags)
+        return f"{where}.kind: unknown scene kind {given_kind!r}.{hint} Valid kinds: {kinds}."
     message = error["msg"]
     shown = error.get("input")
     if isinstance(shown, (dict, list)) or shown is None:
@@ -163,9 +165,8 @@ def _union_member(union: Any, tag: int | str) -> type[BaseModel] | None:
             isinstance(member, type)
             and issubclass(member, BaseModel)
             and "kind" in member.model_fields
-        ):
-            if typing.get_args(member.model_fields["kind"].annotation) == (tag,):
-                return member
+        ) and typing.get_args(member.model_fields["kind"].annotation) == (tag,):
+            return member
     return None
 
 

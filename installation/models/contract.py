@@ -68,7 +68,9 @@ def check_contract(
     kind = metadata.get("installation.kind", "")
     version = metadata.get("installation.contract")
     if version is not None and version != CONTRACT_VERSION:
-        problems.append(f"installation.contract is {version!r}, this app reads {CONTRACT_VERSION!r}")
+        problems.append(
+            f"installation.contract is {version!r}, this app reads {CONTRACT_VERSION!r}"
+        )
     if expected_kind is not None and kind and kind != expected_kind:
         problems.append(f"installation.kind is {kind!r} but the show uses it as {expected_kind!r}")
     checker = _CHECKERS.get(kind)
@@ -76,7 +78,9 @@ def check_contract(
         if kind:
             problems.append(f"unknown installation.kind {kind!r} (known: {', '.join(_CHECKERS)})")
         raise _error(path, problems)
-    spec = checker(path, metadata, {t.name: t for t in inputs}, {t.name: t for t in outputs}, problems)
+    spec = checker(
+        path, metadata, {t.name: t for t in inputs}, {t.name: t for t in outputs}, problems
+    )
     if problems or spec is None:
         raise _error(path, problems)
     return spec
@@ -91,7 +95,12 @@ def _error(path: Path, problems: list[str]) -> ModelError:
 
 
 def _tensor(
-    table: Mapping[str, TensorInfo], name: str, role: str, dtype: str, rank: int, problems: list[str]
+    table: Mapping[str, TensorInfo],
+    name: str,
+    role: str,
+    dtype: str,
+    rank: int,
+    problems: list[str],
 ) -> TensorInfo | None:
     tensor = table.get(name)
     if tensor is None:
@@ -156,7 +165,8 @@ def _check_lava_lamp(
     except ValueError:
         step_seconds = float("nan")
     if not step_seconds > 0:
-        problems.append(f"metadata step_seconds must be a positive number (got {metadata.get('step_seconds')!r})")
+        raw = metadata.get("step_seconds")
+        problems.append(f"metadata step_seconds must be a positive number (got {raw!r})")
     if problems:
         return None
     return ModelSpec(path, "lava_lamp", latent, size, 1, step_seconds, dict(metadata))

@@ -23,8 +23,8 @@ import numpy as np
 import onnxruntime as ort
 
 from installation.errors import ModelError
-from installation.models.latency import ModelStats
 from installation.models.contract import ModelSpec, TensorInfo, check_contract
+from installation.models.latency import ModelStats
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +83,18 @@ def provider_problem(provider: str) -> str | None:
     if not candidates:
         return f"{provider}: its library {names[0]} is not in {folder}"
     try:
-        shared = folder / ("onnxruntime_providers_shared.dll" if sys.platform == "win32"
-                           else "libonnxruntime_providers_shared.so")
+        shared = folder / (
+            "onnxruntime_providers_shared.dll"
+            if sys.platform == "win32"
+            else "libonnxruntime_providers_shared.so"
+        )
         if shared.exists():
             ctypes.CDLL(str(shared), mode=getattr(ctypes, "RTLD_GLOBAL", 0))
         ctypes.CDLL(str(candidates[0]))
     except OSError as exc:
-        need = "CUDA 13 and cuDNN 9" if provider == "CUDAExecutionProvider" else "TensorRT 10, CUDA 13"
+        need = (
+            "CUDA 13 and cuDNN 9" if provider == "CUDAExecutionProvider" else "TensorRT 10, CUDA 13"
+        )
         return f"{provider} failed to load ({exc}); it needs {need} on the library path"
     return None
 
@@ -154,7 +159,9 @@ class OnnxModel:
     by onnxruntime's generic path.
     """
 
-    def __init__(self, name: str, spec: ModelSpec, session: Any, skipped: Mapping[str, str]) -> None:
+    def __init__(
+        self, name: str, spec: ModelSpec, session: Any, skipped: Mapping[str, str]
+    ) -> None:
         self.name = name
         self.spec = spec
         self._session = session
@@ -193,7 +200,8 @@ class OnnxModel:
 
 def _tensors(items: Sequence[Any]) -> list[TensorInfo]:
     return [
-        TensorInfo(item.name, _DTYPES.get(item.type, item.type), tuple(item.shape)) for item in items
+        TensorInfo(item.name, _DTYPES.get(item.type, item.type), tuple(item.shape))
+        for item in items
     ]
 
 
@@ -225,9 +233,13 @@ def load_model(
     # Spinning threads burn the cores the frame loop needs (p99 6.9 ms -> 0.54 ms when off).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-    cache = cache_dir or Path(os.environ.get("INSTALLATION_CACHE", Path.home() / ".cache" / "installation"))
+    cache = cache_dir or Path(
+        os.environ.get("INSTALLATION_CACHE", Path.home() / ".cache" / "installation")
+    )
     provider_list: list[Any] = [
-        (p, _provider_options(p, cache / "tensorrt")) if _provider_options(p, cache / "tensorrt") else p
+        (p, _provider_options(p, cache / "tensorrt"))
+        if _provider_options(p, cache / "tensorrt")
+        else p
         for p in choice.providers
     ]
     try:
@@ -239,7 +251,11 @@ def load_model(
         ) from exc
     metadata = dict(session.get_modelmeta().custom_metadata_map)
     spec = check_contract(
-        path, metadata, _tensors(session.get_inputs()), _tensors(session.get_outputs()), expected_kind
+        path,
+        metadata,
+        _tensors(session.get_inputs()),
+        _tensors(session.get_outputs()),
+        expected_kind,
     )
     model = OnnxModel(name, spec, session, choice.skipped)
     for provider in choice.providers:

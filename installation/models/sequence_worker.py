@@ -17,10 +17,11 @@ from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 log = logging.getLogger(__name__)
 
 
-class SequenceSource(Protocol[T]):
+class SequenceSource(Protocol[T_co]):
     """Items of a sequence by index; ``get`` never blocks in the threaded form."""
 
     def start(self) -> None: ...
@@ -30,7 +31,7 @@ class SequenceSource(Protocol[T]):
     def want(self, index: int) -> None:
         """The consumer will soon need items up to ``index``."""
 
-    def get(self, index: int) -> T | None:
+    def get(self, index: int) -> T_co | None:
         """The item at ``index`` if it has been computed, else None."""
 
     def newest(self) -> int:
@@ -137,7 +138,9 @@ class ThreadedSequence(Generic[T]):
                 item = self._produce(index)
             except Exception as exc:  # a kiosk must survive a bad run: log, pause, retry
                 failures += 1
-                log.exception("%s: step %d failed (%d in a row)", self._thread.name, index, failures)
+                log.exception(
+                    "%s: step %d failed (%d in a row)", self._thread.name, index, failures
+                )
                 if failures >= self._max_failures:
                     self.failure = f"{type(exc).__name__}: {exc}"
                     return

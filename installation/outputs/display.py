@@ -104,7 +104,8 @@ class PygameDisplay:
             pg.mouse.set_visible(False)
         log.info(
             "display: driver %s, canvas %dx%d, %s, vsync %s",
-            self.driver, *self._render_size,
+            self.driver,
+            *self._render_size,
             "fullscreen" if self.fullscreen else ("headless" if self.headless else "windowed"),
             "on" if self.vsync else "off",
         )
@@ -136,7 +137,7 @@ class PygameDisplay:
             self._screen = None
 
     def poll_events(self) -> list[Event]:
-        """Window events translated to show events (Escape quits, Right/N next scene, Space trigger)."""
+        """Window events as show events: Escape/Q quit, Right/N next scene, Space/Enter trigger."""
         pg = self._pg
         events: list[Event] = []
         for raw in pg.event.get():

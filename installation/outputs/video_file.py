@@ -41,8 +41,12 @@ class FrameWriter:
             import imageio.v2 as imageio
 
             self._video = imageio.get_writer(
-                str(self.path), fps=self.fps, codec="libx264", quality=8,
-                pixelformat="yuv420p", macro_block_size=2,
+                str(self.path),
+                fps=self.fps,
+                codec="libx264",
+                quality=8,
+                pixelformat="yuv420p",
+                macro_block_size=2,
             )
         return self
 
@@ -66,6 +70,10 @@ class FrameWriter:
         elif self._images:
             first, *rest = self._images
             first.save(
-                self.path, save_all=True, append_images=rest,
-                duration=round(1000 / self.fps), loop=0, optimize=False,
+                self.path,
+                save_all=True,
+                append_images=rest,
+                duration=round(1000 / self.fps),
+                loop=0,
+                optimize=False,
             )

@@ -33,7 +33,8 @@ def grade_matrix(hue_degrees: float, saturation: float, brightness: float) -> ND
 def apply_grade(image: Image, matrix: NDArray[np.float32]) -> Image:
     """Apply ``matrix`` to every pixel; returns a new contiguous uint8 image."""
     out = image.astype(np.float32) @ matrix.T
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    graded: Image = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return graded
 
 
 def is_identity(matrix: NDArray[np.float32]) -> bool:

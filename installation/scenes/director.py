@@ -59,8 +59,10 @@ class Director:
         self._now = now
         wants_next = any(isinstance(event, NextScene) for event in events)
         duration = self.durations[self.index]
-        if len(self.scenes) > 1 and self._incoming is None and (
-            wants_next or (duration > 0 and now - self._started >= duration)
+        if (
+            len(self.scenes) > 1
+            and self._incoming is None
+            and (wants_next or (duration > 0 and now - self._started >= duration))
         ):
             self._incoming = (self.index + 1) % len(self.scenes)
             self.scenes[self._incoming].activate(now)

@@ -21,7 +21,9 @@ from installation.scenes.base import Canvas, Fit, Image, Scene, SequenceFactory
 class KeyframeScene(Scene):
     """Base for scenes whose model yields one image per keyframe index."""
 
-    def __init__(self, name: str, rate: float, fit: Fit, make_sequence: SequenceFactory[Image]) -> None:
+    def __init__(
+        self, name: str, rate: float, fit: Fit, make_sequence: SequenceFactory[Image]
+    ) -> None:
         super().__init__(name)
         self.rate = rate
         self.fit: Fit = fit

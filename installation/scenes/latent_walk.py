@@ -35,7 +35,9 @@ class LatentWalkScene(KeyframeScene):
     def __init__(
         self, settings: LatentWalkSettings, model: OnnxModel, make_sequence: SequenceFactory[Image]
     ) -> None:
-        super().__init__(settings.name or "latent walk", settings.frame_rate, settings.fit, make_sequence)
+        super().__init__(
+            settings.name or "latent walk", settings.frame_rate, settings.fit, make_sequence
+        )
         self.settings = settings
         self.model = model
         self._frames_per_waypoint = settings.frame_rate * settings.seconds_per_waypoint

@@ -62,18 +62,20 @@ model = "lava"
 
 def test_scene_needs_model_of_the_right_kind(write_show: ShowWriter) -> None:
     text = LAVA_SHOW.replace('model = "walk"', 'model = "lava"')
-    with pytest.raises(ConfigError, match="needs a 'generator' model, but \\[models.lava\\] has kind 'lava_lamp'"):
+    with pytest.raises(
+        ConfigError, match=r"needs a 'generator' model, but \[models.lava\] has kind 'lava_lamp'"
+    ):
         load_show(write_show(text))
 
 
 def test_a_show_needs_scenes(write_show: ShowWriter) -> None:
-    with pytest.raises(ConfigError, match="scenes: required key is missing"):
+    with pytest.raises(ConfigError, match=r"scenes: required key is missing"):
         load_show(write_show("[show]\nfps = 30\n"))
 
 
 def test_missing_file_suggests_a_near_name(tmp_path: Path) -> None:
     (tmp_path / "default.toml").write_text("", encoding="utf-8")
-    with pytest.raises(ConfigError, match="does not exist. Did you mean .*default.toml"):
+    with pytest.raises(ConfigError, match=r"does not exist\. Did you mean .*default\.toml"):
         load_show(tmp_path / "defualt.toml")
 
 

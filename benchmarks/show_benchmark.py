@@ -1,0 +1,134 @@
+"""Benchmark the frame loop: a show run headless with a 64x64 and a 256x256 test generator.
+
+Runs ``installation run SHOW --headless --seconds S --stats ...`` in a subprocess (the same
+path a user runs), REPEAT times per generator, and prints the median of each figure as a
+Markdown table for BENCHMARKS.md. The generators are the random-weight models of
+``tests/onnx_factory.py`` (real convolutions at full resolution), walked at 30 images/s.
+
+    python benchmarks/show_benchmark.py --seconds 60 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.onnx_factory import make_generator  # noqa: E402
+
+SHOW = """
+[show]
+name = "benchmark {size}"
+fps = 30
+
+[models.gen]
+path = "{path}"
+kind = "generator"
+
+[[scenes]]
+kind = "latent_walk"
+model = "gen"
+frame_rate = 30.0
+seconds_per_waypoint = 2.0
+"""
+GENERATORS: dict[int, dict[str, int]] = {
+    64: {"channels": 8, "layers": 2},
+    256: {"channels": 16, "layers": 3},
+}
+
+
+def run_once(show: Path, seconds: float, stats_path: Path) -> dict[str, object]:
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    command = [
+        sys.executable,
+        "-m",
+        "installation",
+        "--quiet",
+        "run",
+        str(show),
+        "--headless",
+        "--seconds",
+        str(seconds),
+        "--stats",
+        str(stats_path),
+    ]
+    subprocess.run(command, check=True, env=env, cwd=ROOT)
+    result: dict[str, object] = json.loads(stats_path.read_text())
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write all runs' stats here")
+    args = parser.parse_args()
+    rows = []
+    runs: dict[str, list[dict[str, object]]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for size, shape in GENERATORS.items():
+            model = make_generator(
+                Path(folder) / f"gen{size}.onnx",
+                size=size,
+                channels=shape["channels"],
+                layers=shape["layers"],
+            )
+            show = Path(folder) / f"bench{size}.toml"
+            show.write_text(SHOW.format(size=size, path=model.as_posix()), encoding="utf-8")
+            results = []
+            for index in range(args.repeat):
+                stats = run_once(show, args.seconds, Path(folder) / f"s{size}_{index}.json")
+                results.append(stats)
+                print(
+                    f"{size}x{size} run {index + 1}: on_time {stats['on_time_ratio']}",
+                    file=sys.stderr,
+                )
+            runs[f"{size}"] = results
+            rows.append((size, results))
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; {args.repeat} runs of {args.seconds:g} s each, "
+        "medians over runs.\n"
+    )
+    print(
+        "| generator | model p50 / p99 ms | on-time ratio | late frames | interval p50 / p95 / "
+        "p99 / max ms | loop CPU p50 / p99 ms |"
+    )
+    print("|---|---|---|---|---|---|")
+    for size, results in rows:
+
+        def med(*keys: str, results: list[dict[str, object]] = results) -> float:
+            values = []
+            for stats in results:
+                value: object = stats
+                for key in keys:
+                    assert isinstance(value, dict)
+                    value = value[key]
+                assert isinstance(value, int | float)
+                values.append(float(value))
+            return statistics.median(values)
+
+        print(
+            f"| {size}x{size} | {med('models', 'gen', 'latency_ms', 'p50'):.2f} / "
+            f"{med('models', 'gen', 'latency_ms', 'p99'):.2f} | "
+            f"{med('on_time_ratio'):.4f} | {med('late_frames'):.0f} | "
+            f"{med('frame_interval_ms', 'p50'):.2f} / {med('frame_interval_ms', 'p95'):.2f} / "
+            f"{med('frame_interval_ms', 'p99'):.2f} / {med('frame_interval_ms', 'max'):.2f} | "
+            f"{med('loop_cpu_ms', 'p50'):.2f} / {med('loop_cpu_ms', 'p99'):.2f} |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

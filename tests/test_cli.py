@@ -1,0 +1,169 @@
+"""The command line end to end, in a subprocess: exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from installation.outputs.instance_lock import DisplayLock
+from tests.conftest import LAVA_SHOW, ShowWriter
+from tests.onnx_factory import make_lava_lamp
+
+USER_ERROR = 2
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = dict(os.environ)
+    environment.update({"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "installation", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_user_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == USER_ERROR, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_headless_run_writes_stats(write_show: ShowWriter, tmp_path: Path) -> None:
+    stats_path = tmp_path / "s.json"
+    result = run_cli(
+        "run",
+        str(write_show(LAVA_SHOW)),
+        "--headless",
+        "--seconds",
+        "3",
+        "--stats",
+        str(stats_path),
+    )
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(stats_path.read_text())
+    assert stats["fps_target"] == 30
+    assert stats["frames"] >= 30
+    assert set(stats["frame_interval_ms"]) == {"p50", "p95", "p99", "max"}
+    assert 0.0 <= stats["on_time_ratio"] <= 1.0
+    assert stats["late_frames"] >= 0
+    for name in ("lava", "walk"):
+        model = stats["models"][name]
+        assert model["runs"] > 0
+        assert model["provider"].endswith("ExecutionProvider")
+        assert set(model["latency_ms"]) == {"p50", "p99"}
+    assert isinstance(stats["counters"], dict)
+    assert "CPUExecutionProvider" in result.stderr  # the provider actually used is logged
+
+
+def test_missing_show_config(tmp_path: Path) -> None:
+    result = run_cli("run", str(tmp_path / "nope.toml"), "--headless")
+    assert_user_error(result, "nope.toml does not exist")
+
+
+def test_invalid_show_config_lists_every_problem(write_show: ShowWriter) -> None:
+    show = write_show(LAVA_SHOW.replace("fps = 30", "fps = 0\ncolour = 1"))
+    result = run_cli("run", str(show), "--headless")
+    assert_user_error(result, "2 problems", "show.fps", "show.colour: unknown key")
+
+
+def test_missing_model_names_the_file(write_show: ShowWriter) -> None:
+    show = write_show(LAVA_SHOW.replace("{models}/lava.onnx", "{models}/missing.onnx"))
+    result = run_cli("run", str(show), "--headless")
+    assert_user_error(result, "missing.onnx", "does not exist", "installation train")
+
+
+def test_corrupt_model(write_show: ShowWriter, tmp_path: Path, model_dir: Path) -> None:
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes((model_dir / "lava.onnx").read_bytes()[:200])
+    show = write_show(LAVA_SHOW.replace("{models}/lava.onnx", broken.as_posix()))
+    result = run_cli("run", str(show), "--headless")
+    assert_user_error(result, "broken.onnx", "could not be loaded")
+
+
+def test_model_that_breaks_the_contract(write_show: ShowWriter, tmp_path: Path) -> None:
+    wrong = make_lava_lamp(tmp_path / "wrong.onnx", props={"installation.contract": "7"})
+    show = write_show(LAVA_SHOW.replace("{models}/lava.onnx", wrong.as_posix()))
+    result = run_cli("run", str(show), "--headless")
+    assert_user_error(
+        result, "wrong.onnx", "breaks the model contract", "installation.contract is '7'"
+    )
+
+
+def test_no_display_without_headless(write_show: ShowWriter, tmp_path: Path) -> None:
+    env = {"SDL_VIDEODRIVER": "x11", "DISPLAY": "", "WAYLAND_DISPLAY": "", "TMPDIR": str(tmp_path)}
+    result = run_cli("run", str(write_show(LAVA_SHOW)), "--windowed", env=env)
+    assert_user_error(result, "No display is available", "--headless")
+
+
+def test_second_instance_on_the_same_display(write_show: ShowWriter, tmp_path: Path) -> None:
+    lock = DisplayLock(0, folder=tmp_path)
+    lock.acquire()
+    try:
+        result = run_cli(
+            "run", str(write_show(LAVA_SHOW)), "--display", "0", env={"TMPDIR": str(tmp_path)}
+        )
+    finally:
+        lock.release()
+    assert_user_error(result, "already running on display 0")
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = run_cli("--debug", "run", str(tmp_path / "nope.toml"))
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "ConfigError" in result.stderr
+
+
+def test_bad_seconds_is_a_usage_error(write_show: ShowWriter) -> None:
+    result = run_cli("run", str(write_show(LAVA_SHOW)), "--headless", "--seconds", "-3")
+    assert_user_error(result, "seconds must be positive")
+
+
+def test_doctor_reports_providers_and_models(write_show: ShowWriter) -> None:
+    result = run_cli("doctor", str(write_show(LAVA_SHOW)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "CPUExecutionProvider" in result.stdout
+    assert "CUDAExecutionProvider" in result.stdout
+    assert "lava_lamp contract v1 ok" in result.stdout
+    assert "warm latency" in result.stdout
+    assert "ready to run" in result.stdout
+
+
+def test_doctor_says_what_is_missing(write_show: ShowWriter) -> None:
+    show = write_show(LAVA_SHOW.replace("{models}/lava.onnx", "{models}/absent.onnx"))
+    result = run_cli("doctor", str(show))
+    assert result.returncode == 1
+    assert "absent.onnx" in result.stdout and "missing" in result.stdout
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_render_command(write_show: ShowWriter, tmp_path: Path, suffix: str) -> None:
+    output = tmp_path / f"out{suffix}"
+    result = run_cli(
+        "render",
+        str(write_show(LAVA_SHOW)),
+        "--seconds",
+        "1",
+        "--fps",
+        "10",
+        "--size",
+        "160x90",
+        "--seed",
+        "3",
+        "-o",
+        str(output),
+    )
+    assert result.returncode == 0, result.stderr
+    assert output.stat().st_size > 0
