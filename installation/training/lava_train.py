@@ -1,0 +1,578 @@
+"""Training loop of the neural lava lamp.
+
+Two stages, each resumable from the run folder's ``checkpoint.pt``:
+
+1. ``autoencoder``: the encoder maps a pair of consecutive footage frames to a standardised
+   latent and the generator decodes it back (L1 on both frames), with the moment penalty
+   keeping each latent dimension N(0, 1) across the batch, latent noise so that the
+   generator is smooth around the footage's latents, and a patch discriminator (after a
+   warm-up) for crisp wax edges.
+2. ``stepper``: the footage is encoded into latent trajectories; the stepper learns the
+   one-step transition as a Gaussian (drift + per-dimension spread, on slightly noised
+   inputs so the drift pulls back towards the footage), and free multi-step rollouts with
+   its own deterministic kicks are held to the footage by the moment penalty, a step-size
+   match and a sequence discriminator. Rollouts also continue from a pool of states the
+   stepper itself reached, so it learns to stay on the footage's manifold for ever.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import Tensor, nn
+from tqdm import tqdm
+
+from installation.errors import TrainingError
+from installation.training.lava_model import (
+    FrameDiscriminator,
+    LavaEncoder,
+    LavaGenerator,
+    LavaStepper,
+    SequenceDiscriminator,
+    frames_to_tensor,
+    moment_penalty,
+    parameter_count,
+    tensor_to_frames,
+)
+from installation.training.lava_simulator import footage_array
+
+CHECKPOINT_NAME = "checkpoint.pt"
+FOOTAGE_NAME = "footage.npy"
+
+
+@dataclass(frozen=True)
+class LavaTrainConfig:
+    """Everything that defines a lava lamp training run (defaults: ~50 min on 2 CPU cores)."""
+
+    latent_size: int = 64
+    base_channels: int = 16
+    stepper_hidden: int = 256
+    step_seconds: float = 0.1
+    footage_clips: int = 12
+    footage_steps_per_clip: int = 2500
+    video: str | None = None
+    autoencoder_iterations: int = 12000
+    autoencoder_batch: int = 32
+    autoencoder_lr: float = 1e-3
+    latent_noise: float = 0.25
+    moment_weight: float = 0.05
+    adversarial_weight: float = 0.02
+    adversarial_start: float = 0.3  # fraction of autoencoder iterations before the discriminator
+    stepper_iterations: int = 6000
+    stepper_batch: int = 64
+    stepper_lr: float = 1e-3
+    rollout_steps: int = 8
+    input_noise: float = 0.15
+    rollout_weight: float = 1.0
+    sequence_weight: float = 0.1
+    pool_size: int = 256
+    checkpoint_every: int = 250
+    threads: int = 2
+    seed: int = 0
+    rollout_video_steps: int = 300
+
+    @staticmethod
+    def quick() -> LavaTrainConfig:
+        """A tiny configuration that trains in well under a minute (for tests)."""
+        return LavaTrainConfig(
+            footage_clips=2,
+            footage_steps_per_clip=60,
+            autoencoder_iterations=12,
+            autoencoder_batch=8,
+            stepper_iterations=12,
+            stepper_batch=16,
+            rollout_steps=4,
+            pool_size=16,
+            checkpoint_every=5,
+            rollout_video_steps=20,
+        )
+
+    def training_seeds(self) -> list[int]:
+        """Simulator seeds of the training clips (held-out footage uses seeds >= 1,000,000)."""
+        return [self.seed * 1000 + i for i in range(self.footage_clips)]
+
+
+@dataclass
+class LavaModules:
+    """The trainable modules of a run."""
+
+    encoder: LavaEncoder
+    generator: LavaGenerator
+    stepper: LavaStepper
+    frame_disc: FrameDiscriminator
+    sequence_disc: SequenceDiscriminator
+
+    @staticmethod
+    def build(config: LavaTrainConfig) -> LavaModules:
+        return LavaModules(
+            encoder=LavaEncoder(config.latent_size, config.base_channels),
+            generator=LavaGenerator(config.latent_size, config.base_channels),
+            stepper=LavaStepper(config.latent_size, config.stepper_hidden),
+            frame_disc=FrameDiscriminator(config.base_channels),
+            sequence_disc=SequenceDiscriminator(config.latent_size),
+        )
+
+    def named(self) -> dict[str, nn.Module]:
+        return {
+            "encoder": self.encoder,
+            "generator": self.generator,
+            "stepper": self.stepper,
+            "frame_disc": self.frame_disc,
+            "sequence_disc": self.sequence_disc,
+        }
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+# --- footage ---------------------------------------------------------------------------------
+
+
+def load_or_make_footage(config: LavaTrainConfig, run_dir: Path) -> NDArray[np.uint8]:
+    """Footage clips [C, T, 64, 64, 3], cached as ``footage.npy`` in the run folder."""
+    cache = run_dir / FOOTAGE_NAME
+    meta_path = run_dir / "footage.json"
+    meta = {
+        "video": config.video,
+        "seeds": config.training_seeds(),
+        "steps": config.footage_steps_per_clip,
+        "step_seconds": config.step_seconds,
+    }
+    if cache.is_file() and meta_path.is_file() and json.loads(meta_path.read_text()) == meta:
+        return np.asarray(np.load(cache, mmap_mode="r"))
+    if config.video:
+        from installation.training.video_footage import load_video_footage
+
+        frames = load_video_footage(Path(config.video), step_seconds=config.step_seconds)
+        clips = frames[None]
+    else:
+        clips = np.stack(
+            [
+                footage_array(seed, config.footage_steps_per_clip, config.step_seconds)
+                for seed in tqdm(config.training_seeds(), desc="simulating footage", unit="clip")
+            ]
+        )
+    tmp = run_dir / (FOOTAGE_NAME + ".tmp.npy")
+    np.save(tmp, clips)
+    os.replace(tmp, cache)
+    meta_path.write_text(json.dumps(meta))
+    return clips
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """Write ``state`` atomically (temporary file, then rename)."""
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Load a checkpoint written by this module; TrainingError if it is missing or not one."""
+    if not path.is_file():
+        raise TrainingError(
+            f"No checkpoint at {path}. Train first with `installation train lava` "
+            "(it writes runs/lava/checkpoint.pt), or pass the right path."
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises many types for corrupt files
+        raise TrainingError(
+            f"Cannot read checkpoint {path}: {exc}. Is it a lava lamp checkpoint?"
+        ) from exc
+    if not isinstance(state, dict) or state.get("kind") != "lava_lamp" or "modules" not in state:
+        raise TrainingError(
+            f"{path} is not a lava lamp checkpoint (written by `installation train lava`)."
+        )
+    return state
+
+
+def config_from_checkpoint(state: dict[str, Any]) -> LavaTrainConfig:
+    return LavaTrainConfig(**state["config"])
+
+
+def modules_from_checkpoint(state: dict[str, Any]) -> tuple[LavaTrainConfig, LavaModules]:
+    config = config_from_checkpoint(state)
+    modules = LavaModules.build(config)
+    for name, module in modules.named().items():
+        module.load_state_dict(state["modules"][name])
+    return config, modules
+
+
+# --- the trainer -----------------------------------------------------------------------------
+
+
+class LavaTrainer:
+    """Runs (or resumes) both training stages for one run folder."""
+
+    def __init__(self, config: LavaTrainConfig, run_dir: Path, resume: bool = False) -> None:
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.checkpoint_path = self.run_dir / CHECKPOINT_NAME
+        previous: dict[str, Any] | None = None
+        if resume and self.checkpoint_path.is_file():
+            previous = load_checkpoint(self.checkpoint_path)
+            config = replace(config_from_checkpoint(previous), threads=config.threads)
+        elif self.checkpoint_path.is_file() and not resume:
+            raise TrainingError(
+                f"{self.checkpoint_path} already exists. Pass --resume to continue that run, "
+                "or --out with a new folder to start another."
+            )
+        self.config = config
+        torch.set_num_threads(max(1, config.threads))
+        seed_everything(config.seed)
+        self.modules = LavaModules.build(config)
+        m = self.modules
+        self.opt_ae = torch.optim.Adam(
+            list(m.encoder.parameters()) + list(m.generator.parameters()),
+            lr=config.autoencoder_lr,
+            betas=(0.5, 0.99),
+        )
+        self.opt_fd = torch.optim.Adam(
+            m.frame_disc.parameters(), lr=config.autoencoder_lr, betas=(0.5, 0.99)
+        )
+        self.opt_st = torch.optim.Adam(
+            m.stepper.parameters(), lr=config.stepper_lr, betas=(0.5, 0.99)
+        )
+        self.opt_sd = torch.optim.Adam(
+            m.sequence_disc.parameters(), lr=config.stepper_lr, betas=(0.5, 0.99)
+        )
+        self.stage = "autoencoder"
+        self.iteration = 0
+        self.elapsed = 0.0
+        self.stats: dict[str, float] = {}
+        self.pool: Tensor | None = None
+        self.rng = torch.Generator().manual_seed(config.seed + 1)
+        if previous is not None:
+            self._restore(previous)
+        self.footage = load_or_make_footage(config, self.run_dir)
+        if self.footage.shape[1] < config.rollout_steps + 2:
+            raise TrainingError(
+                f"Footage clips have {self.footage.shape[1]} frames; need at least "
+                f"{config.rollout_steps + 2}. Use a longer video or more footage steps."
+            )
+
+    # --- state ---------------------------------------------------------------------------
+
+    def _optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"ae": self.opt_ae, "fd": self.opt_fd, "st": self.opt_st, "sd": self.opt_sd}
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "kind": "lava_lamp",
+            "config": asdict(self.config),
+            "stage": self.stage,
+            "iteration": self.iteration,
+            "elapsed_seconds": self.elapsed,
+            "stats": self.stats,
+            "modules": {k: v.state_dict() for k, v in self.modules.named().items()},
+            "optimizers": {k: v.state_dict() for k, v in self._optimizers().items()},
+            "pool": self.pool,
+            "rng": {
+                "torch": torch.get_rng_state(),
+                "sampler": self.rng.get_state(),
+                "numpy": np.random.get_state(),
+                "python": random.getstate(),
+            },
+        }
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        for name, module in self.modules.named().items():
+            module.load_state_dict(state["modules"][name])
+        for name, opt in self._optimizers().items():
+            opt.load_state_dict(state["optimizers"][name])
+        self.stage = state["stage"]
+        self.iteration = int(state["iteration"])
+        self.elapsed = float(state["elapsed_seconds"])
+        self.stats = dict(state["stats"])
+        self.pool = state["pool"]
+        torch.set_rng_state(state["rng"]["torch"])
+        self.rng.set_state(state["rng"]["sampler"])
+        np.random.set_state(state["rng"]["numpy"])
+        random.setstate(state["rng"]["python"])
+
+    def save(self) -> None:
+        save_checkpoint(self.checkpoint_path, self._state())
+
+    # --- public --------------------------------------------------------------------------
+
+    def train(self, stop_after: int | None = None) -> Path:
+        """Run the remaining stages; ``stop_after`` iterations of this call (for tests)."""
+        budget = stop_after
+        if self.stage == "autoencoder":
+            budget = self._train_autoencoder(budget)
+            if self.stage == "autoencoder":
+                return self.checkpoint_path
+        if self.stage == "stepper":
+            self._train_stepper(budget)
+            if self.stage == "stepper":
+                return self.checkpoint_path
+        if self.stage == "samples":
+            self._write_samples()
+            self.stage = "done"
+            self.save()
+        return self.checkpoint_path
+
+    # --- stage 1 -------------------------------------------------------------------------
+
+    def _pair_batch(self, batch: int) -> Tensor:
+        clips, steps = self.footage.shape[:2]
+        c = torch.randint(0, clips, (batch,), generator=self.rng).numpy()
+        t = torch.randint(1, steps, (batch,), generator=self.rng).numpy()
+        frames = torch.from_numpy(np.stack([self.footage[c, t - 1], self.footage[c, t]], axis=1))
+        n = frames.shape[0]
+        x = frames_to_tensor(frames.reshape(n * 2, *frames.shape[2:]))
+        return x.reshape(n, 6, *x.shape[2:])  # previous frame in 0-2, current in 3-5
+
+    def _train_autoencoder(self, budget: int | None) -> int | None:
+        cfg, m = self.config, self.modules
+        total = cfg.autoencoder_iterations
+        bar = tqdm(
+            total=total, initial=self.iteration, desc="autoencoder", unit="it", dynamic_ncols=True
+        )
+        adv_start = int(cfg.adversarial_start * total)
+        while self.iteration < total:
+            if budget is not None:
+                if budget <= 0:
+                    bar.close()
+                    self.save()
+                    return 0
+                budget -= 1
+            t0 = time.perf_counter()
+            set_learning_rate(self.opt_ae, cfg.autoencoder_lr, self.iteration / total)
+            pairs = self._pair_batch(cfg.autoencoder_batch)
+            target = torch.cat([pairs[:, 3:], pairs[:, :3]], dim=1)  # current, previous
+            z = m.encoder(pairs)
+            tau = torch.rand(z.shape[0], 1, generator=self.rng) * cfg.latent_noise
+            noise = torch.randn(z.shape, generator=self.rng)
+            z_noisy = (z + tau * noise) / torch.sqrt(1.0 + tau**2)
+            recon = m.generator(z_noisy)
+            l1 = (recon[:, :3] - target[:, :3]).abs().mean() + 0.5 * (
+                recon[:, 3:] - target[:, 3:]
+            ).abs().mean()
+            moments = moment_penalty(z, dim=0)
+            loss = l1 + cfg.moment_weight * moments
+            use_adv = self.iteration >= adv_start and cfg.adversarial_weight > 0
+            if use_adv:
+                adv = nn.functional.softplus(-m.frame_disc(recon[:, :3])).mean()
+                loss = loss + cfg.adversarial_weight * adv
+            self.opt_ae.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt_ae.step()
+            d_loss = torch.zeros(())
+            if use_adv:
+                real = m.frame_disc(target[:, :3])
+                fake = m.frame_disc(recon[:, :3].detach())
+                d_loss = nn.functional.softplus(-real).mean() + nn.functional.softplus(fake).mean()
+                self.opt_fd.zero_grad(set_to_none=True)
+                d_loss.backward()  # type: ignore[no-untyped-call]
+                self.opt_fd.step()
+            self.iteration += 1
+            self.elapsed += time.perf_counter() - t0
+            bar.update(1)
+            bar.set_postfix(
+                l1=f"{l1.item():.4f}", mom=f"{moments.item():.3f}", d=f"{d_loss.item():.3f}"
+            )
+            if self.iteration % cfg.checkpoint_every == 0:
+                self.save()
+            if self.iteration % 500 == 0:
+                self._write_reconstructions()
+        bar.close()
+        self._write_reconstructions()
+        self.stage, self.iteration = "stepper", 0
+        self.save()
+        # Kept so that the stepper can be retrained alone (copy it to checkpoint.pt, --resume).
+        save_checkpoint(self.run_dir / "checkpoint_autoencoder.pt", self._state())
+        return budget
+
+    # --- stage 2 -------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def encode_footage(self) -> Tensor:
+        """Latent trajectories [C, T-1, L] of the footage (the pair (t-1, t) for t >= 1)."""
+        m = self.modules
+        m.encoder.eval()
+        out = []
+        for clip in self.footage:
+            latents = []
+            for start in range(1, clip.shape[0], 256):
+                stop = min(start + 256, clip.shape[0])
+                frames = torch.from_numpy(np.ascontiguousarray(clip[start - 1 : stop]))
+                x = frames_to_tensor(frames)
+                pairs = torch.cat([x[:-1], x[1:]], dim=1)
+                latents.append(m.encoder(pairs))
+            out.append(torch.cat(latents))
+        m.encoder.train()
+        return torch.stack(out)
+
+    def _train_stepper(self, budget: int | None) -> None:
+        cfg, m = self.config, self.modules
+        latents = self.encode_footage()
+        clips, steps, size = latents.shape
+        k = cfg.rollout_steps
+        data_step = (latents[:, 1:] - latents[:, :-1]).pow(2).sum(dim=2).sqrt().mean().item()
+        self.stats["footage_latent_step"] = data_step
+        if self.pool is None:
+            idx_c = torch.randint(0, clips, (cfg.pool_size,), generator=self.rng)
+            idx_t = torch.randint(0, steps, (cfg.pool_size,), generator=self.rng)
+            self.pool = latents[idx_c, idx_t].clone()
+        total = cfg.stepper_iterations
+        bar = tqdm(
+            total=total, initial=self.iteration, desc="stepper", unit="it", dynamic_ncols=True
+        )
+        while self.iteration < total:
+            if budget is not None:
+                if budget <= 0:
+                    bar.close()
+                    self.save()
+                    return
+                budget -= 1
+            t0 = time.perf_counter()
+            set_learning_rate(self.opt_st, cfg.stepper_lr, self.iteration / total)
+            b = cfg.stepper_batch
+            c = torch.randint(0, clips, (b,), generator=self.rng)
+            t = torch.randint(0, steps - k, (b,), generator=self.rng)
+            offsets = torch.arange(k + 1)
+            seq = latents[c[:, None], t[:, None] + offsets[None, :]]  # [b, k+1, L]
+            # Teacher-forced Gaussian likelihood of the next latent, from slightly noised inputs.
+            inputs = seq[:, :-1].reshape(-1, size)
+            tau = torch.rand(inputs.shape[0], 1, generator=self.rng) * cfg.input_noise
+            noisy = inputs + tau * torch.randn(inputs.shape, generator=self.rng)
+            noisy = (noisy - noisy.mean(1, keepdim=True)) / noisy.std(1, keepdim=True)
+            mean = m.stepper.mean_step(noisy)
+            sigma = m.stepper.sigma()
+            nll = (
+                ((seq[:, 1:].reshape(-1, size) - mean) / sigma).pow(2) / 2 + torch.log(sigma)
+            ).mean()
+            # Free rollouts: from footage states and from the pool of the stepper's own states.
+            pool_idx = torch.randint(0, self.pool.shape[0], (b,), generator=self.rng)
+            starts = torch.cat([seq[:, 0], self.pool[pool_idx]])
+            z = starts
+            rolled = [z]
+            for _ in range(k):
+                z = m.stepper(z)
+                rolled.append(z)
+            fake_seq = torch.stack(rolled, dim=1)  # [2b, k+1, L]
+            flat = fake_seq[:, 1:].reshape(-1, size)
+            moments = moment_penalty(flat, dim=0)
+            fake_step = (fake_seq[:, 1:] - fake_seq[:, :-1]).pow(2).sum(dim=2).sqrt().mean()
+            step_match = (fake_step / data_step - 1.0).pow(2)
+            adv = nn.functional.softplus(-m.sequence_disc(fake_seq)).mean()
+            loss = nll + cfg.rollout_weight * (moments + step_match) + cfg.sequence_weight * adv
+            self.opt_st.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            nn.utils.clip_grad_norm_(m.stepper.parameters(), 5.0)
+            self.opt_st.step()
+            real_logits = m.sequence_disc(seq)
+            fake_logits = m.sequence_disc(fake_seq.detach())
+            d_loss = (
+                nn.functional.softplus(-real_logits).mean()
+                + nn.functional.softplus(fake_logits).mean()
+            )
+            self.opt_sd.zero_grad(set_to_none=True)
+            d_loss.backward()  # type: ignore[no-untyped-call]
+            self.opt_sd.step()
+            with torch.no_grad():
+                self.pool[pool_idx] = fake_seq[b:, -1].detach()
+                # Keep a share of fresh footage states in the pool.
+                refresh = torch.rand(b, generator=self.rng) < 0.05
+                self.pool[pool_idx[refresh]] = seq[refresh, 0]
+            self.iteration += 1
+            self.elapsed += time.perf_counter() - t0
+            bar.update(1)
+            bar.set_postfix(
+                nll=f"{nll.item():.3f}",
+                mom=f"{moments.item():.3f}",
+                step=f"{fake_step.item() / data_step:.2f}",
+                d=f"{d_loss.item():.3f}",
+            )
+            if self.iteration % cfg.checkpoint_every == 0:
+                self.save()
+        bar.close()
+        self.stage, self.iteration = "samples", 0
+        self.save()
+
+    # --- samples -------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def _write_reconstructions(self) -> None:
+        m = self.modules
+        gen_state = self.rng.get_state()
+        pairs = self._pair_batch(8)
+        self.rng.set_state(gen_state)  # samples must not change the training stream
+        recon = m.generator(m.encoder(pairs))[:, :3]
+        top = tensor_to_frames(pairs[:, 3:]).numpy()
+        bottom = tensor_to_frames(recon).numpy()
+        write_grid(self.run_dir / "samples_reconstruction.png", np.stack([top, bottom]))
+
+    @torch.no_grad()
+    def rollout_frames(self, steps: int, start: Tensor) -> NDArray[np.uint8]:
+        """Frames [steps, 64, 64, 3] of a free rollout from the latent ``start`` [1, L]."""
+        m = self.modules
+        z = start
+        frames = []
+        for _ in range(steps):
+            frames.append(tensor_to_frames(m.generator(z)[:, :3])[0].numpy())
+            z = m.stepper(z)
+        return np.stack(frames)
+
+    def _write_samples(self) -> None:
+        latents = self.encode_footage()
+        rows = []
+        for i in range(4):
+            start = latents[i % latents.shape[0], (i * 97) % latents.shape[1]][None]
+            rows.append(self.rollout_frames(8 * 25, start)[::25])
+        write_grid(self.run_dir / "samples_rollout.png", np.stack(rows))
+        frames = self.rollout_frames(self.config.rollout_video_steps, latents[0, 0][None])
+        write_video(self.run_dir / "rollout.mp4", frames, fps=round(1.0 / self.config.step_seconds))
+        summary = {
+            "parameters_generator": parameter_count(self.modules.generator),
+            "parameters_stepper": parameter_count(self.modules.stepper),
+            "training_seconds": self.elapsed,
+            **self.stats,
+        }
+        (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+
+
+def set_learning_rate(optimizer: torch.optim.Optimizer, base: float, progress: float) -> None:
+    """Constant learning rate, then a linear decay to 10 % over the last 30 % of a stage."""
+    factor = 1.0 if progress < 0.7 else max(0.1, (1.0 - progress) / 0.3)
+    for group in optimizer.param_groups:
+        group["lr"] = base * factor
+
+
+def write_grid(path: Path, rows: NDArray[np.uint8], scale: int = 2) -> None:
+    """Save frames [R, C, H, W, 3] as one PNG grid, upscaled ``scale`` times."""
+    import imageio.v2 as imageio
+
+    grid = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
+    grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    imageio.imwrite(path, grid)
+
+
+def write_video(path: Path, frames: NDArray[np.uint8], fps: int) -> Path:
+    """Save frames as MP4 (imageio-ffmpeg); falls back to GIF when ffmpeg is unavailable."""
+    import imageio.v2 as imageio
+
+    big = frames.repeat(4, axis=1).repeat(4, axis=2)
+    try:
+        imageio.mimwrite(path, list(big), fps=fps, macro_block_size=16)
+        return path
+    except Exception:  # no ffmpeg backend
+        gif = path.with_suffix(".gif")
+        imageio.mimwrite(gif, list(big), duration=1.0 / fps)
+        return gif
