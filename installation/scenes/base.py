@@ -34,7 +34,7 @@ class Canvas(Protocol):
     def clear(self, colour: tuple[int, int, int]) -> None: ...
 
     def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
-        """Scale ``image`` smoothly onto the canvas, centred; keeps its aspect unless ``stretch``."""
+        """Scale ``image`` smoothly onto the canvas, centred; keeps aspect unless ``stretch``."""
 
 
 class Scene(ABC):

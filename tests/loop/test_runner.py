@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from installation.events import Event, EventQueue, KeyPressed, NextScene, QuitRequested, Trigger
+from installation.loop.clock import ManualClock
+from installation.loop.runner import FrameRunner
+from installation.loop.stats import RunStats
+from installation.scenes.base import Canvas, Fit, Image
+
+
+class FakeScreen:
+    """Records presents and draws; hands out canned window events, one batch per poll."""
+
+    def __init__(self, clock: ManualClock, batches: Sequence[Sequence[Event]] = ()) -> None:
+        self.clock = clock
+        self.batches = [list(batch) for batch in batches]
+        self.polls = 0
+        self.presents: list[float] = []
+        self.cleared: list[tuple[int, int, int]] = []
+        self.images: list[tuple[Image, float, Fit]] = []
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (64, 48)
+
+    def clear(self, colour: tuple[int, int, int]) -> None:
+        self.cleared.append(colour)
+
+    def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
+        self.images.append((image, alpha, fit))
+
+    def poll_events(self) -> list[Event]:
+        self.polls += 1
+        return self.batches.pop(0) if self.batches else []
+
+    def present(self) -> None:
+        self.presents.append(self.clock.now())
+
+
+class FakeStage:
+    """Records updates; ``on_update`` can act (post events, take time) after each one."""
+
+    def __init__(self, on_update: Callable[[int], None] | None = None) -> None:
+        self.updates: list[tuple[float, list[Event]]] = []
+        self.draws = 0
+        self.on_update = on_update
+
+    def update(self, now: float, events: Sequence[Event]) -> None:
+        self.updates.append((now, list(events)))
+        if self.on_update is not None:
+            self.on_update(len(self.updates))
+
+    def draw(self, canvas: Canvas) -> None:
+        self.draws += 1
+        canvas.clear((1, 2, 3))
+
+
+def make_runner(
+    fps: float = 32.0,
+    batches: Sequence[Sequence[Event]] = (),
+    on_update: Callable[[int], None] | None = None,
+) -> tuple[FrameRunner, FakeScreen, FakeStage, ManualClock]:
+    clock = ManualClock()
+    screen = FakeScreen(clock, batches)
+    stage = FakeStage(on_update)
+    runner = FrameRunner(screen, stage, EventQueue(), clock, RunStats(fps))
+    return runner, screen, stage, clock
+
+
+def test_runs_until_seconds_have_passed() -> None:
+    runner, screen, stage, clock = make_runner(fps=32.0)  # 1/32 s is exact in binary
+    runner.run(seconds=1.0)
+    # Frames at 0, 1/32, ..., 32/32: the one at 1.0 s ends the run.
+    assert len(screen.presents) == 33
+    assert screen.presents == pytest.approx([k / 32 for k in range(33)])
+    assert stage.draws == 33
+    assert runner.stats.frames == 33
+    assert runner.stats.duration_s == pytest.approx(1.0)
+    assert runner.quit_reason == "1 s elapsed"
+    assert clock.now() == pytest.approx(1.0)
+
+
+def test_runs_about_seconds_at_thirty_fps() -> None:
+    runner, screen, _, clock = make_runner(fps=30.0)
+    runner.run(seconds=2.0)
+    assert 61 <= len(screen.presents) <= 62
+    assert clock.now() >= 2.0 - 1e-9
+    assert runner.stats.duration_s == pytest.approx(2.0, abs=1 / 30)
+
+
+def test_frames_are_recorded_with_their_intervals() -> None:
+    runner, _, _, _ = make_runner(fps=32.0)
+    runner.run(seconds=0.5)
+    stats = runner.stats
+    assert stats.frames == 17
+    assert len(stats.frame_intervals_ms) == 16  # the first frame has no interval
+    assert stats.frame_intervals_ms == pytest.approx([1000.0 / 32] * 16)
+    assert len(stats.loop_cpu_ms) == 17
+    assert stats.late_frames == 0
+
+
+def test_slow_frames_are_counted_late() -> None:
+    clock_box: list[ManualClock] = []
+
+    def slow_every_fifth(update: int) -> None:
+        if update % 5 == 0:
+            clock_box[0].advance(0.1)  # three budgets of work
+
+    runner, _, stage, clock = make_runner(fps=30.0, on_update=slow_every_fifth)
+    clock_box.append(clock)
+    runner.run(seconds=2.0)
+    slow = len(stage.updates) // 5
+    assert slow >= 5
+    assert runner.stats.late_frames == slow
+    late = [i for i in runner.stats.frame_intervals_ms if i > 50.0]
+    assert late == pytest.approx([100.0 + 1000.0 / 30] * slow, abs=1e-6)
+
+
+def test_quit_posted_to_the_event_queue_stops_the_loop() -> None:
+    box: list[FrameRunner] = []
+
+    def quit_on_fifth(update: int) -> None:
+        if update == 5:
+            box[0].events.post(QuitRequested("operator"))
+
+    runner, screen, stage, _ = make_runner(on_update=quit_on_fifth)
+    box.append(runner)
+    runner.run(seconds=None)
+    assert runner.quit_reason == "operator"
+    assert len(stage.updates) == 5
+    assert len(screen.presents) == 5  # the quitting frame is not drawn
+    assert runner.stats.frames == 5
+    assert runner.stats.duration_s == pytest.approx(5 / 32)
+
+
+def test_quit_from_the_window_stops_before_drawing() -> None:
+    runner, screen, stage, _ = make_runner(batches=[[], [QuitRequested("window closed")]])
+    runner.run()
+    assert runner.quit_reason == "window closed"
+    assert len(stage.updates) == 1
+    assert len(screen.presents) == 1
+    assert screen.polls == 2
+
+
+def test_quit_already_waiting_means_no_frames() -> None:
+    runner, screen, stage, _ = make_runner()
+    runner.events.post(QuitRequested("signal"))
+    runner.run(seconds=10.0)
+    assert runner.quit_reason == "signal"
+    assert stage.updates == []
+    assert screen.presents == []
+    assert runner.stats.frames == 0
+
+
+def test_window_and_queued_events_reach_the_stage_once() -> None:
+    batches: list[list[Event]] = [[KeyPressed("space"), Trigger("keyboard")], [], [NextScene()]]
+    box: list[FrameRunner] = []
+
+    def post_from_an_input_thread(update: int) -> None:
+        if update == 1:
+            box[0].events.post(Trigger("osc"))
+
+    runner, _, stage, _ = make_runner(batches=batches, on_update=post_from_an_input_thread)
+    box.append(runner)
+    runner.events.post(Trigger("early"))
+    runner.run(seconds=4 / 32)
+    seen = [events for _, events in stage.updates]
+    assert seen[0] == [Trigger("early"), KeyPressed("space"), Trigger("keyboard")]
+    assert seen[1] == [Trigger("osc")]
+    assert seen[2] == [NextScene()]
+    assert seen[3] == [] and seen[4] == []
+
+
+def test_stage_gets_the_clock_time_and_draws_on_the_screen() -> None:
+    runner, screen, stage, _ = make_runner(fps=32.0)
+    runner.run(seconds=3 / 32)
+    assert [now for now, _ in stage.updates] == pytest.approx([0, 1 / 32, 2 / 32, 3 / 32])
+    assert screen.cleared == [(1, 2, 3)] * 4
+
+
+def test_run_starts_from_the_clock_time_now() -> None:
+    runner, screen, _, clock = make_runner(fps=32.0)
+    clock.advance(100.0)
+    runner.run(seconds=0.25)
+    assert screen.presents[0] == pytest.approx(100.0)
+    assert screen.presents[-1] == pytest.approx(100.25)
+    assert runner.stats.duration_s == pytest.approx(0.25)

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pygame
+import pytest
+
+from installation.events import KeyPressed, NextScene, QuitRequested, Trigger
+from installation.outputs.display import PygameDisplay, fitted_rect, opened
+from installation.scenes.base import Fit
+
+BACKGROUND = (10, 20, 30)
+ORANGE = (200, 100, 50)
+
+
+def solid(width: int, height: int, colour: tuple[int, int, int] = ORANGE) -> np.ndarray:
+    image = np.empty((height, width, 3), dtype=np.uint8)
+    image[:] = colour
+    return image
+
+
+@pytest.fixture
+def display() -> Iterator[PygameDisplay]:
+    with opened(PygameDisplay((80, 40), headless=True)) as screen:
+        pygame.event.clear()
+        yield screen
+
+
+# fitted_rect ----------------------------------------------------------------------------
+
+
+def test_contain_keeps_aspect_with_bars_at_the_sides() -> None:
+    assert fitted_rect((20, 20), (80, 40), "contain") == (20, 0, 40, 40)
+
+
+def test_contain_keeps_aspect_with_bars_above_and_below() -> None:
+    assert fitted_rect((100, 25), (80, 40), "contain") == (0, 10, 80, 20)
+
+
+def test_contain_scales_down_and_up() -> None:
+    assert fitted_rect((1920, 1080), (960, 540), "contain") == (0, 0, 960, 540)
+    assert fitted_rect((64, 64), (1280, 720), "contain") == (280, 0, 720, 720)
+
+
+def test_cover_fills_the_canvas_and_crops_evenly() -> None:
+    assert fitted_rect((20, 20), (80, 40), "cover") == (0, -20, 80, 80)
+    assert fitted_rect((64, 64), (1280, 720), "cover") == (0, -280, 1280, 1280)
+
+
+def test_stretch_fills_the_canvas_exactly() -> None:
+    assert fitted_rect((20, 20), (80, 40), "stretch") == (0, 0, 80, 40)
+    assert fitted_rect((7, 300), (80, 40), "stretch") == (0, 0, 80, 40)
+
+
+@pytest.mark.parametrize("image", [(3, 5), (640, 480), (33, 77)])
+@pytest.mark.parametrize("canvas", [(960, 540), (100, 100), (31, 67)])
+def test_contain_fits_inside_and_cover_covers(
+    image: tuple[int, int], canvas: tuple[int, int]
+) -> None:
+    x, y, w, h = fitted_rect(image, canvas, "contain")
+    assert x >= 0 and y >= 0 and x + w <= canvas[0] and y + h <= canvas[1]
+    assert w == canvas[0] or h == canvas[1]
+    x, y, w, h = fitted_rect(image, canvas, "cover")
+    assert x <= 0 and y <= 0 and x + w >= canvas[0] and y + h >= canvas[1]
+    assert w == canvas[0] or h == canvas[1]
+
+
+# Drawing --------------------------------------------------------------------------------
+
+
+def test_headless_display_has_the_render_size(display: PygameDisplay) -> None:
+    assert display.size == (80, 40)
+    assert display.snapshot().shape == (40, 80, 3)
+    assert display.driver == "dummy"
+    assert not display.fullscreen
+
+
+def test_contain_draws_centred_with_background_bars(display: PygameDisplay) -> None:
+    display.clear(BACKGROUND)
+    display.draw_image(solid(20, 20), fit="contain")
+    display.present()
+    shot = display.snapshot()
+    assert shot.dtype == np.uint8
+    assert np.all(shot[:, 20:60] == ORANGE)
+    assert np.all(shot[:, :20] == BACKGROUND)
+    assert np.all(shot[:, 60:] == BACKGROUND)
+
+
+def test_image_is_not_transposed_or_mirrored(display: PygameDisplay) -> None:
+    image = solid(40, 20, (255, 0, 0))
+    image[:, 20:] = (0, 0, 255)  # right half blue
+    image[10:, :20] = (0, 255, 0)  # bottom-left green
+    display.clear(BACKGROUND)
+    display.draw_image(image, fit="contain")  # exactly 2x: fills 80x40
+    shot = display.snapshot()
+    assert tuple(shot[5, 5]) == (255, 0, 0)
+    assert tuple(shot[35, 5]) == (0, 255, 0)
+    assert tuple(shot[5, 75]) == (0, 0, 255)
+    assert tuple(shot[35, 75]) == (0, 0, 255)
+
+
+def test_cover_and_stretch_leave_no_background(display: PygameDisplay) -> None:
+    fits: tuple[Fit, ...] = ("cover", "stretch")
+    for fit in fits:
+        display.clear(BACKGROUND)
+        display.draw_image(solid(20, 20), fit=fit)
+        assert np.all(display.snapshot() == ORANGE), fit
+
+
+def test_alpha_half_blends_over_the_background(display: PygameDisplay) -> None:
+    display.clear((0, 0, 0))
+    display.draw_image(solid(20, 20, (200, 100, 50)), alpha=0.5)
+    shot = display.snapshot().astype(int)
+    centre = shot[20, 40]
+    assert np.all(np.abs(centre - (100, 50, 25)) <= 2)
+    assert tuple(shot[20, 5]) == (0, 0, 0)
+
+
+def test_alpha_half_blends_two_images(display: PygameDisplay) -> None:
+    display.clear(BACKGROUND)
+    display.draw_image(solid(80, 40, (0, 0, 200)))  # same size as the canvas: no scaling
+    display.draw_image(solid(80, 40, (200, 0, 0)), alpha=0.5)
+    centre = display.snapshot()[20, 40].astype(int)
+    assert np.all(np.abs(centre - (100, 0, 100)) <= 2)
+
+
+def test_full_alpha_after_a_fade_is_opaque_again(display: PygameDisplay) -> None:
+    display.clear((0, 0, 0))
+    display.draw_image(solid(20, 20), alpha=0.25)
+    display.clear((0, 0, 0))
+    display.draw_image(solid(20, 20), alpha=1.0)  # reuses the cached scaled surface
+    assert tuple(display.snapshot()[20, 40]) == ORANGE
+
+
+def test_zero_alpha_draws_nothing(display: PygameDisplay) -> None:
+    display.clear(BACKGROUND)
+    display.draw_image(solid(20, 20), alpha=0.0)
+    assert np.all(display.snapshot() == BACKGROUND)
+
+
+def test_non_contiguous_images_are_drawn(display: PygameDisplay) -> None:
+    image = solid(40, 40)[::2, ::2]  # a strided view
+    display.clear(BACKGROUND)
+    display.draw_image(image)
+    assert tuple(display.snapshot()[20, 40]) == ORANGE
+
+
+# Events ---------------------------------------------------------------------------------
+
+
+def press(key: int) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
+
+
+def test_escape_quits(display: PygameDisplay) -> None:
+    press(pygame.K_ESCAPE)
+    events = display.poll_events()
+    assert KeyPressed("escape") in events
+    assert any(isinstance(e, QuitRequested) for e in events)
+
+
+def test_right_arrow_is_next_scene(display: PygameDisplay) -> None:
+    press(pygame.K_RIGHT)
+    assert display.poll_events() == [KeyPressed("right"), NextScene()]
+
+
+def test_space_is_a_trigger(display: PygameDisplay) -> None:
+    press(pygame.K_SPACE)
+    assert display.poll_events() == [KeyPressed("space"), Trigger("keyboard")]
+
+
+def test_other_keys_are_only_key_presses(display: PygameDisplay) -> None:
+    press(pygame.K_a)
+    assert display.poll_events() == [KeyPressed("a")]
+
+
+def test_window_close_quits(display: PygameDisplay) -> None:
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    assert display.poll_events() == [QuitRequested("window closed")]
+
+
+def test_events_come_in_order_and_are_drained(display: PygameDisplay) -> None:
+    for key in (pygame.K_SPACE, pygame.K_RIGHT, pygame.K_ESCAPE):
+        press(key)
+    events = display.poll_events()
+    kinds = [type(e) for e in events if not isinstance(e, KeyPressed)]
+    assert kinds == [Trigger, NextScene, QuitRequested]
+    assert display.poll_events() == []
+
+
+def test_other_window_events_are_ignored(display: PygameDisplay) -> None:
+    motion = pygame.event.Event(pygame.MOUSEMOTION, pos=(1, 1), rel=(1, 1), buttons=(0, 0, 0))
+    pygame.event.post(motion)
+    assert display.poll_events() == []
+
+
+def test_close_is_idempotent() -> None:
+    screen = PygameDisplay((32, 32), headless=True)
+    screen.open()
+    screen.close()
+    screen.close()
