@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
@@ -144,7 +143,8 @@ class ThreadedSequence(Generic[T]):
                 if failures >= self._max_failures:
                     self.failure = f"{type(exc).__name__}: {exc}"
                     return
-                time.sleep(self._retry_seconds)
+                with self._condition:  # a pause that stop() can interrupt
+                    self._condition.wait_for(lambda: self._stopping, timeout=self._retry_seconds)
                 continue
             failures = 0
             # Publishing is one reference assignment: readers see the old or the new slot.

@@ -1,8 +1,11 @@
 """The one module that imports pygame's display: the window, its events, the canvas.
 
-The canvas is a surface of ``render_size``; SDL's renderer scales it to the screen on the GPU
-(pygame ``SCALED``, linear filtering), so the CPU only scales model images up to canvas size
-into reused surfaces. Headless runs use SDL's dummy driver: same code, no window.
+Drawing goes through SDL's renderer (``pygame._sdl2.video``): each model image is uploaded at
+its own size as a texture and the GPU scales it, with linear filtering, straight to its place
+on the screen. The canvas (``render_size``) is the renderer's logical size, letterboxed to the
+window by SDL. Fullscreen is a borderless desktop-sized window on the chosen display, so it
+also fills the screen on a kiosk that runs X without a window manager. Headless runs use SDL's
+dummy driver and software renderer: same code, no screen.
 """
 
 from __future__ import annotations
@@ -21,14 +24,20 @@ from installation.scenes.base import Fit, Image
 
 log = logging.getLogger(__name__)
 
-_QUIET = {"PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+_BLEND = 1  # SDL_BLENDMODE_BLEND
 
 
 def _pygame() -> Any:
-    os.environ.update({k: v for k, v in _QUIET.items() if k not in os.environ})
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
+    import pygame._sdl2.video
 
     return pygame
+
+
+def _centred_on(display: int) -> int:
+    """SDL_WINDOWPOS_CENTERED_DISPLAY(display)."""
+    return 0x2FFF0000 | display
 
 
 def fitted_rect(
@@ -45,7 +54,7 @@ def fitted_rect(
 
 
 class PygameDisplay:
-    """A window (or a headless surface) that implements the scenes' ``Canvas``."""
+    """A window (or a headless one) that implements the scenes' ``Canvas``."""
 
     def __init__(
         self,
@@ -69,8 +78,10 @@ class PygameDisplay:
         self._hide_cursor = hide_cursor
         self._title = title
         self._pg = _pygame()
-        self._screen: Any = None
-        self._scaled: dict[tuple[int, int], Any] = {}
+        self._window: Any = None
+        self._renderer: Any = None
+        self._textures: dict[tuple[int, int, int], Any] = {}
+        self._draws = 0
         self.driver = ""
 
     @property
@@ -82,7 +93,6 @@ class PygameDisplay:
         if self.headless:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ.setdefault("SDL_RENDER_SCALE_QUALITY", "linear")
-        os.environ.setdefault("SDL_HINT_RENDER_SCALE_QUALITY", "linear")
         try:
             pg.display.init()
         except pg.error as exc:
@@ -91,57 +101,78 @@ class PygameDisplay:
                 "or WAYLAND_DISPLAY), or add --headless to run without a window."
             ) from exc
         self.driver = pg.display.get_driver()
-        count = pg.display.get_num_displays() if not self.headless else 1
-        if self.display_index >= count:
+        sizes = [self._render_size] if self.headless else pg.display.get_desktop_sizes()
+        if self.display_index >= len(sizes):
             pg.display.quit()
             raise DisplayError(
-                f"Display {self.display_index} does not exist: this machine has {count} "
-                f"(numbered 0 to {count - 1}). Pick one with --display N or display.display."
+                f"Display {self.display_index} does not exist: this machine has {len(sizes)} "
+                f"(numbered 0 to {len(sizes) - 1}). Pick one with --display N or display.display."
             )
-        pg.display.set_caption(self._title)
-        self._screen = self._set_mode()
+        video = pg._sdl2.video
+        position = (_centred_on(self.display_index),) * 2
+        try:
+            if self.headless:
+                self._window = video.Window(self._title, size=self._render_size)
+            elif self.fullscreen:
+                self._window = video.Window(
+                    self._title,
+                    size=sizes[self.display_index],
+                    position=position,
+                    borderless=True,
+                )
+                self._window.set_fullscreen(desktop=True)
+            else:
+                self._window = video.Window(
+                    self._title, size=self._window_size, position=position, resizable=True
+                )
+            self._renderer = self._make_renderer(video)
+        except pg.error as exc:
+            pg.display.quit()
+            raise DisplayError(
+                f"Could not open a window on display {self.display_index} ({exc}). "
+                "Try --windowed, another --display, or --headless."
+            ) from exc
+        self._renderer.logical_size = self._render_size
         if self._hide_cursor and self.fullscreen:
             pg.mouse.set_visible(False)
         log.info(
-            "display: driver %s, canvas %dx%d, %s, vsync %s",
+            "display: driver %s, canvas %dx%d in a %dx%d %s window, vsync %s",
             self.driver,
             *self._render_size,
-            "fullscreen" if self.fullscreen else ("headless" if self.headless else "windowed"),
+            *self._window.size,
+            "fullscreen" if self.fullscreen else ("headless" if self.headless else "normal"),
             "on" if self.vsync else "off",
         )
 
-    def _set_mode(self) -> Any:
-        pg = self._pg
-        if self.headless:
-            return pg.display.set_mode(self._render_size)
-        flags = pg.SCALED | (pg.FULLSCREEN if self.fullscreen else pg.RESIZABLE)
-        attempts = [1, 0] if self._want_vsync else [0]
+    def _make_renderer(self, video: Any) -> Any:
+        attempts = [True, False] if self._want_vsync else [False]
         last: Exception | None = None
         for vsync in attempts:
             try:
-                screen = pg.display.set_mode(
-                    self._render_size, flags, display=self.display_index, vsync=vsync
-                )
-                self.vsync = bool(vsync)
-                return screen
-            except pg.error as exc:  # vsync is not available everywhere
+                renderer = video.Renderer(self._window, vsync=vsync)
+            except self._pg.error as exc:  # vsync is not offered everywhere
                 last = exc
-        raise DisplayError(
-            f"Could not open a {self._render_size[0]}x{self._render_size[1]} window on display "
-            f"{self.display_index} ({last}). Try --windowed, another --display, or --headless."
-        )
+                continue
+            self.vsync = vsync
+            return renderer
+        raise self._pg.error(str(last))
 
     def close(self) -> None:
-        if self._screen is not None:
+        if self._window is not None:
+            self._textures.clear()
+            self._renderer = None
+            self._window.destroy()
+            self._window = None
             self._pg.display.quit()
-            self._screen = None
 
     def poll_events(self) -> list[Event]:
         """Window events as show events: Escape/Q quit, Right/N next scene, Space/Enter trigger."""
         pg = self._pg
         events: list[Event] = []
         for raw in pg.event.get():
-            if raw.type == pg.QUIT:
+            if raw.type == pg.QUIT or (
+                raw.type == pg.WINDOWCLOSE if hasattr(pg, "WINDOWCLOSE") else False
+            ):
                 events.append(QuitRequested("window closed"))
             elif raw.type == pg.KEYDOWN:
                 name = pg.key.name(raw.key)
@@ -157,40 +188,40 @@ class PygameDisplay:
     # Canvas -------------------------------------------------------------------------------
 
     def clear(self, colour: tuple[int, int, int]) -> None:
-        self._screen.fill(colour)
+        self._renderer.draw_color = (*colour, 255)
+        self._renderer.clear()
 
     def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
         if alpha <= 0.0:
             return
         pg = self._pg
         height, width = image.shape[:2]
-        x, y, w, h = fitted_rect((width, height), self._render_size, fit)
-        source = pg.image.frombuffer(np.ascontiguousarray(image), (width, height), "RGB")
-        if (w, h) == (width, height):
-            target = source
-        else:
-            target = self._scaled.get((w, h))
-            if target is None:
-                target = pg.Surface((w, h), 0, source)  # same pixel format as frombuffer
-                self._scaled[(w, h)] = target
-            pg.transform.smoothscale(source, (w, h), target)
-        if alpha < 1.0:
-            target.set_alpha(round(alpha * 255))
-        else:
-            target.set_alpha(None)
-        self._screen.blit(target, (x, y))
+        # One texture per image size and draw slot: a crossfade draws two images per frame.
+        key = (width, height, self._draws)
+        self._draws += 1
+        texture = self._textures.get(key)
+        if texture is None:
+            texture = pg._sdl2.video.Texture(self._renderer, (width, height), streaming=True)
+            texture.blend_mode = _BLEND
+            self._textures[key] = texture
+        surface = pg.image.frombuffer(np.ascontiguousarray(image), (width, height), "RGB")
+        texture.update(surface)
+        texture.alpha = round(min(alpha, 1.0) * 255)
+        texture.draw(dstrect=fitted_rect((width, height), self._render_size, fit))
 
     def present(self) -> None:
-        self._pg.display.flip()
+        self._renderer.present()
+        self._draws = 0
 
     def snapshot(self) -> Image:
-        """The canvas as an RGB image (height x width x 3), for offline rendering and tests."""
-        pixels = self._pg.surfarray.array3d(self._screen)
-        return np.ascontiguousarray(pixels.swapaxes(0, 1))
+        """What the last frame drew (headless: the canvas), as an RGB image (height x width x 3)."""
+        surface = self._renderer.to_surface()
+        return np.ascontiguousarray(self._pg.surfarray.array3d(surface).swapaxes(0, 1))
 
 
 @contextmanager
 def opened(display: PygameDisplay) -> Iterator[PygameDisplay]:
+    """Open the display for the ``with`` block and close it afterwards."""
     display.open()
     try:
         yield display

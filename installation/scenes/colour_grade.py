@@ -15,8 +15,9 @@ _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float64)
 def grade_matrix(hue_degrees: float, saturation: float, brightness: float) -> NDArray[np.float32]:
     """A matrix M with ``rgb_out = M @ rgb_in``.
 
-    Hue turns colours about the grey axis (luma kept); saturation scales the distance from
-    grey; brightness scales everything. Identity for (0, 1, 1).
+    Hue turns colours about the grey axis (greys stay grey, the mean of R, G and B is kept;
+    luma is not); saturation scales the distance from grey (luma-weighted); brightness
+    scales everything. Identity for (0, 1, 1).
     """
     angle = math.radians(hue_degrees)
     cos, sin = math.cos(angle), math.sin(angle)
