@@ -8,29 +8,43 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from installation.config.schema import LatentWalkScene as LatentWalkSettings
-from installation.config.schema import LavaLampScene as LavaLampSettings
 from installation.config.schema import SceneEntry, ShowConfig
-from installation.events import EventQueue
+from installation.events import Event, EventQueue, EventSink
 from installation.loop.clock import Clock, RealClock
 from installation.loop.runner import FrameRunner
-from installation.loop.stats import RunStats
+from installation.loop.stats import RunStats, StatsSink
 from installation.models.catalog import load_models
 from installation.models.onnx_runtime import OnnxModel
+from installation.models.request_worker import InlineRequests, ThreadedRequests
 from installation.models.sequence_worker import InlineSequence, ThreadedSequence
 from installation.outputs.display import PygameDisplay
+from installation.outputs.gallery import GalleryWriter
 from installation.outputs.instance_lock import DisplayLock
 from installation.scenes.base import Image, Scene, SequenceFactory
 from installation.scenes.director import Director
 from installation.scenes.latent_walk import LatentWalkScene
 from installation.scenes.lava_lamp import LavaLampScene
+from installation.scenes.rainbow import RainbowScene, RequestFactory
 
 log = logging.getLogger(__name__)
 
-SceneFactory = Callable[[Any, OnnxModel, SequenceFactory[Image]], Scene]
+
+@dataclass(frozen=True)
+class SceneKit:
+    """What a scene factory gets besides its settings: workers and a way to post events."""
+
+    make_sequence: SequenceFactory[Image]
+    make_requests: RequestFactory
+    emit: Callable[[Event], None]
+
+
+SceneFactory = Callable[[Any, OnnxModel, SceneKit], Scene]
 SCENES: dict[str, SceneFactory] = {
-    "lava_lamp": lambda settings, model, make: LavaLampScene(settings, model, make),
-    "latent_walk": lambda settings, model, make: LatentWalkScene(settings, model, make),
+    "lava_lamp": lambda settings, model, kit: LavaLampScene(settings, model, kit.make_sequence),
+    "latent_walk": lambda settings, model, kit: LatentWalkScene(settings, model, kit.make_sequence),
+    "rainbow": lambda settings, model, kit: RainbowScene(
+        settings, model, kit.make_sequence, kit.make_requests, kit.emit
+    ),
 }
 """Scene kind (the ``kind`` key of a ``[[scenes]]`` table) -> factory."""
 
@@ -43,17 +57,22 @@ def inline_sequences(produce: Callable[[int], Image], name: str) -> InlineSequen
     return InlineSequence(produce)
 
 
-def build_scene(
-    settings: SceneEntry, models: Mapping[str, OnnxModel], make: SequenceFactory[Image]
-) -> Scene:
-    assert isinstance(settings, LavaLampSettings | LatentWalkSettings)
-    return SCENES[settings.kind](settings, models[settings.model], make)
+def live_kit(emit: Callable[[Event], None]) -> SceneKit:
+    """Workers on threads: the frame loop never waits for a model."""
+    return SceneKit(threaded_sequences, ThreadedRequests, emit)
 
 
-def build_director(
-    config: ShowConfig, models: Mapping[str, OnnxModel], make: SequenceFactory[Image]
-) -> Director:
-    scenes = [build_scene(entry, models, make) for entry in config.scenes]
+def offline_kit(emit: Callable[[Event], None]) -> SceneKit:
+    """Everything computed inline: deterministic, for rendering and tests."""
+    return SceneKit(inline_sequences, lambda run, name: InlineRequests(run), emit)
+
+
+def build_scene(settings: SceneEntry, models: Mapping[str, OnnxModel], kit: SceneKit) -> Scene:
+    return SCENES[settings.kind](settings, models[settings.model], kit)
+
+
+def build_director(config: ShowConfig, models: Mapping[str, OnnxModel], kit: SceneKit) -> Director:
+    scenes = [build_scene(entry, models, kit) for entry in config.scenes]
     durations = [entry.duration_seconds for entry in config.scenes]
     return Director(scenes, durations, config.show.crossfade_seconds, config.display.background)
 
@@ -89,17 +108,25 @@ def run_show(config: ShowConfig, options: RunOptions, clock: Clock | None = None
     stats = RunStats(config.show.fps)
     stats.models = {name: model.stats for name, model in models.items()}
     clock = clock or RealClock()
-    director = build_director(config, models, threaded_sequences)
+    events = EventQueue()
+    director = build_director(config, models, live_kit(events.post))
+    sinks: list[EventSink] = [StatsSink(stats)]
+    gallery = GalleryWriter(config.gallery.folder) if config.gallery.enabled else None
+    if gallery is not None:
+        gallery.start()
+        sinks.append(gallery)
     try:
         display.open()
         director.start(clock.now())
         _wait_until_ready(director, clock)
-        runner = FrameRunner(display, director, EventQueue(), clock, stats)
+        runner = FrameRunner(display, director, events, clock, stats, sinks)
         runner.run(options.seconds)
         log.info("show stopped: %s", runner.quit_reason)
     finally:
         director.stop()
         display.close()
+        if gallery is not None:
+            gallery.stop()
         if lock is not None:
             lock.release()
     return stats

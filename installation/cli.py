@@ -63,6 +63,26 @@ def _add_render(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     render.set_defaults(handler=_cmd_render)
 
 
+def _add_rainbow(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rainbow = sub.add_parser(
+        "rainbow", help="generate one rainbow to a PNG (+ JSON to re-render it exactly)"
+    )
+    rainbow.add_argument("--seed", type=int, default=0, help="which rainbow (default 0)")
+    rainbow.add_argument("--truncation", type=float, default=0.8, help="psi, 0..1 (default 0.8)")
+    rainbow.add_argument(
+        "--from",
+        dest="from_record",
+        type=Path,
+        metavar="JSON",
+        help="re-render a gallery record (its z and truncation) instead of --seed",
+    )
+    rainbow.add_argument(
+        "--model", type=Path, default=Path("exported_models/rainbow.onnx"), help="generator ONNX"
+    )
+    rainbow.add_argument("--output", "-o", type=Path, required=True, help="PNG to write")
+    rainbow.set_defaults(handler=_cmd_rainbow)
+
+
 def _add_doctor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor = sub.add_parser("doctor", help="check this machine: versions, providers, models")
     doctor.add_argument("show", nargs="?", type=Path, default=DEFAULT_SHOW, help="show to check")
@@ -95,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     _add_render(sub)
     _add_doctor(sub)
+    _add_rainbow(sub)
     _add_training(sub)
     return parser
 
@@ -135,6 +156,21 @@ def _cmd_render(args: argparse.Namespace) -> int:
         size=parse_size(args.size) if args.size else None,
     )
     render_show(config, options)
+    return 0
+
+
+def _cmd_rainbow(args: argparse.Namespace) -> int:
+    from installation.rainbow_still import StillRequest, render_still
+
+    render_still(
+        StillRequest(
+            output=args.output,
+            model=args.model,
+            seed=args.seed,
+            truncation=args.truncation,
+            from_record=args.from_record,
+        )
+    )
     return 0
 
 

@@ -7,7 +7,12 @@ post to from any thread and never blocks the poster.
 from __future__ import annotations
 
 import queue
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
 
 
 @dataclass(frozen=True)
@@ -36,9 +41,40 @@ class NextScene(Event):
 
 @dataclass(frozen=True)
 class Trigger(Event):
-    """Something should happen now (reveal a rainbow, ...). ``name`` says what asked."""
+    """Something should happen now (reveal a rainbow, ...). ``name`` says what asked.
+
+    ``at`` is when it was posted (``perf_counter``), so latency includes the queue.
+    """
 
     name: str = "manual"
+    at: float = field(default_factory=time.perf_counter)
+
+
+@dataclass(frozen=True, eq=False)
+class ImageRevealed(Event):
+    """A scene showed a newly generated image for the first time (a rainbow on trigger).
+
+    Carries everything needed to save it and re-render it exactly: the latent, truncation,
+    seed and model. ``trigger_to_frame_ms`` is from the trigger to the frame that first drew it.
+    """
+
+    image: NDArray[np.uint8]
+    z: NDArray[np.float32]
+    truncation: float
+    seed: int
+    model_name: str
+    model_path: Path
+    scene: str
+    trigger: str
+    trigger_to_frame_ms: float
+    wall_time: float = field(default_factory=time.time)
+
+
+class EventSink:
+    """Something that reacts to events after each frame (gallery, stats); must not block."""
+
+    def handle(self, event: Event) -> None:
+        raise NotImplementedError
 
 
 class EventQueue:

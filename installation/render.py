@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from installation.app import build_director, inline_sequences
+from installation.app import build_director, offline_kit
 from installation.config.schema import ShowConfig
 from installation.errors import InstallationError
 from installation.loop.clock import ManualClock
@@ -61,7 +61,7 @@ def render_show(config: ShowConfig, options: RenderOptions) -> int:
     models = load_models(config.models, config.runtime)
     display = PygameDisplay(config.display.render_size, headless=True)
     clock = ManualClock()
-    director = build_director(config, models, inline_sequences)
+    director = build_director(config, models, offline_kit(lambda event: None))
     display.open()
     try:
         director.start(clock.now())

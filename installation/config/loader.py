@@ -56,7 +56,8 @@ def parse_show(data: dict[str, Any], source: Path) -> ShowConfig:
         name: ModelEntry(path=(base / entry.path).resolve(), kind=entry.kind)
         for name, entry in config.models.items()
     }
-    return config.model_copy(update={"models": models})
+    gallery = config.gallery.model_copy(update={"folder": (base / config.gallery.folder).resolve()})
+    return config.model_copy(update={"models": models, "gallery": gallery})
 
 
 def _summary(source: Path, problems: list[str]) -> str:

@@ -57,6 +57,13 @@ class RuntimeSection(Section):
     warmup_runs: int = Field(3, ge=0, le=100)
 
 
+class GallerySection(Section):
+    """``[gallery]``: where revealed images are saved (PNG + JSON to re-render them)."""
+
+    enabled: bool = True
+    folder: Path = Path("../gallery")
+
+
 class ModelEntry(Section):
     """``[models.NAME]``: one ONNX file and the contract kind it must follow."""
 
@@ -99,9 +106,30 @@ class LatentWalkScene(SceneBase):
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
-SceneEntry = Annotated[LavaLampScene | LatentWalkScene, Field(discriminator="kind")]
+class RainbowScene(SceneBase):
+    """A ``generator`` that drifts through latent space and reveals a new image on a trigger."""
 
-SCENE_MODEL_KIND: dict[str, ModelKind] = {"lava_lamp": "lava_lamp", "latent_walk": "generator"}
+    kind: Literal["rainbow"]
+    model: str
+    truncation: float = Field(0.8, ge=0.0, le=1.0, description="psi for revealed rainbows")
+    drift_truncation: float = Field(0.7, ge=0.0, le=1.0, description="psi while drifting")
+    drift_frame_rate: float = Field(10.0, gt=0.0, le=120.0, description="images per second")
+    drift_seconds_per_waypoint: float = Field(6.0, gt=0.0, le=3600.0)
+    reveal_seconds: float = Field(0.5, ge=0.0, le=30.0, description="fade-in of a new rainbow")
+    hold_seconds: float = Field(10.0, ge=0.0, le=3600.0, description="before drifting again")
+    auto_reveal_seconds: float = Field(
+        0.0, ge=0.0, le=86400.0, description="reveal a new rainbow every N s; 0 = on trigger only"
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+SceneEntry = Annotated[LavaLampScene | LatentWalkScene | RainbowScene, Field(discriminator="kind")]
+
+SCENE_MODEL_KIND: dict[str, ModelKind] = {
+    "lava_lamp": "lava_lamp",
+    "latent_walk": "generator",
+    "rainbow": "generator",
+}
 """Which model kind each scene kind needs."""
 
 
@@ -111,5 +139,6 @@ class ShowConfig(Section):
     show: ShowSection = ShowSection()
     display: DisplaySection = DisplaySection()
     runtime: RuntimeSection = RuntimeSection()
+    gallery: GallerySection = GallerySection()
     models: dict[str, ModelEntry] = Field(default_factory=dict)
     scenes: list[SceneEntry] = Field(min_length=1)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
-from installation.events import Event, EventQueue, QuitRequested
+from installation.events import Event, EventQueue, EventSink, QuitRequested
 from installation.loop.clock import Clock
 from installation.loop.pacer import FramePacer
 from installation.loop.stats import RunStats
@@ -37,8 +37,15 @@ class FrameRunner:
     """Runs frames until asked to quit or ``seconds`` have passed."""
 
     def __init__(
-        self, screen: Screen, stage: Stage, events: EventQueue, clock: Clock, stats: RunStats
+        self,
+        screen: Screen,
+        stage: Stage,
+        events: EventQueue,
+        clock: Clock,
+        stats: RunStats,
+        sinks: Sequence[EventSink] = (),
     ) -> None:
+        self.sinks = list(sinks)
         self.screen = screen
         self.stage = stage
         self.events = events
@@ -60,6 +67,9 @@ class FrameRunner:
                 self.quit_reason = quit_event.reason
                 break
             self.stage.update(self.clock.now(), frame_events)
+            for sink in self.sinks:
+                for event in frame_events:
+                    sink.handle(event)
             self.stage.draw(self.screen)
             self.screen.present()
             presented = self.clock.now()

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from installation.events import Event, EventSink, ImageRevealed
 from installation.models.latency import ModelStats
 
 LATE_FACTOR = 1.5
@@ -42,6 +43,7 @@ class RunStats:
         self.frames = 0
         self.duration_s = 0.0
         self.models: dict[str, ModelStats] = {}
+        self.timings_ms: dict[str, list[float]] = {}
         self._counters: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -52,6 +54,11 @@ class RunStats:
     def counters(self) -> dict[str, int]:
         with self._lock:
             return dict(self._counters)
+
+    def time(self, name: str, milliseconds: float) -> None:
+        """Record one duration under ``name`` (e.g. trigger_to_frame)."""
+        with self._lock:
+            self.timings_ms.setdefault(name, []).append(milliseconds)
 
     def frame(self, interval_ms: float | None, loop_cpu_ms: float) -> None:
         self.frames += 1
@@ -78,6 +85,10 @@ class RunStats:
             "loop_cpu_ms": percentiles(self.loop_cpu_ms),
             "models": _models_dict(self.models),
             "counters": self.counters(),
+            "timings_ms": {
+                name: {"count": len(values)} | percentiles(values, (50, 99))
+                for name, values in sorted(self.timings_ms.items())
+            },
         }
 
     def write(self, path: Path) -> None:
@@ -96,3 +107,15 @@ def _models_dict(models: Mapping[str, ModelStats]) -> dict[str, Any]:
             "latency_ms": {"p50": summary["p50"], "p99": summary["p99"]},
         }
     return result
+
+
+class StatsSink(EventSink):
+    """Turns show events into counters and timings."""
+
+    def __init__(self, stats: RunStats) -> None:
+        self.stats = stats
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, ImageRevealed):
+            self.stats.count("images_revealed")
+            self.stats.time("trigger_to_frame", event.trigger_to_frame_ms)

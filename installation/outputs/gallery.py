@@ -1,0 +1,118 @@
+"""The gallery: every revealed image saved as PNG plus a JSON that can re-render it exactly.
+
+Writing happens on the gallery's own thread; the frame loop only hands over the event.
+The JSON holds the full latent (like Runway's exported vector), truncation, seed, model file
+and its SHA-256, and the time, so ``installation rainbow --from FILE.json`` reproduces it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PIL import Image as PILImage
+
+from installation.events import Event, EventSink, ImageRevealed
+
+log = logging.getLogger(__name__)
+
+
+def record_for(event: ImageRevealed, image_name: str) -> dict[str, Any]:
+    """The JSON record saved next to a revealed image."""
+    return {
+        "image": image_name,
+        "z": [float(v) for v in event.z.ravel()],
+        "truncation": float(event.truncation),
+        "seed": int(event.seed),
+        "model": event.model_name,
+        "model_file": event.model_path.name,
+        "model_sha256": file_sha256(event.model_path),
+        "scene": event.scene,
+        "trigger": event.trigger,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(event.wall_time)),
+        "size": [int(event.image.shape[1]), int(event.image.shape[0])],
+    }
+
+
+_HASHES: dict[Path, str] = {}
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a model file (cached: models do not change while a show runs)."""
+    if path not in _HASHES:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _HASHES[path] = digest.hexdigest()
+    return _HASHES[path]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def save_reveal(folder: Path, event: ImageRevealed) -> Path:
+    """Write ``<time>_<scene>_seed<N>.png`` and ``.json`` into ``folder``; returns the PNG path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(event.wall_time))
+    millis = int((event.wall_time % 1) * 1000)
+    stem = f"{stamp}-{millis:03d}_{event.scene.replace(' ', '-')}_seed{event.seed}"
+    png = folder / f"{stem}.png"
+    temporary = png.with_name(f".{png.name}.tmp")
+    PILImage.fromarray(event.image).save(temporary, format="PNG")
+    os.replace(temporary, png)
+    record = record_for(event, png.name)
+    _atomic_write(png.with_suffix(".json"), (json.dumps(record, indent=1) + "\n").encode())
+    return png
+
+
+class GalleryWriter(EventSink):
+    """Saves ``ImageRevealed`` events on a background thread; a full disk only logs."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.saved: list[Path] = []
+        self.failures = 0
+        self._queue: queue.Queue[ImageRevealed | None] = queue.Queue(maxsize=64)
+        self._thread = threading.Thread(target=self._work, name="gallery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, ImageRevealed):
+            try:
+                self._queue.put_nowait(event)
+            except queue.Full:
+                self.failures += 1
+                log.warning("gallery: writer is behind, dropped a %s image", event.scene)
+
+    def stop(self) -> None:
+        """Write what is queued, then stop."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout=30.0)
+
+    def _work(self) -> None:
+        while True:
+            event = self._queue.get()
+            if event is None:
+                return
+            try:
+                path = save_reveal(self.folder, event)
+            except OSError as exc:
+                self.failures += 1
+                log.error("gallery: could not save to %s: %s", self.folder, exc)
+                continue
+            self.saved.append(path)
+            log.info("gallery: saved %s", path.name)

@@ -1,0 +1,214 @@
+"""The rainbow scene: a generator drifting through latent space, revealing a new rainbow on cue.
+
+Between triggers the scene drifts (spherical interpolation between random latents, computed
+ahead on a worker). A trigger (Space, OSC, the stage game, or the auto-reveal timer) asks the
+model for a new rainbow on a second worker; the frame it is ready, it fades in over the drift,
+holds, and the drift then continues *from that rainbow's latent*. Every revealed rainbow is
+announced as an ``ImageRevealed`` event (the gallery saves it, stats time it).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from installation.config.schema import RainbowScene as RainbowSettings
+from installation.events import Event, ImageRevealed, Trigger
+from installation.models.onnx_runtime import OnnxModel
+from installation.models.request_worker import RequestSource
+from installation.scenes.base import Canvas, Image, SequenceFactory
+from installation.scenes.keyframe_scene import KeyframeScene
+from installation.scenes.latent_walk import slerp
+
+Latent = NDArray[np.float32]
+RequestFactory = Callable[
+    [Callable[[tuple[Latent, float]], Image], str], RequestSource[tuple[Latent, float], Image]
+]
+
+
+def rainbow_latent(seed: int, size: int = 512) -> Latent:
+    """The latent for ``installation rainbow --seed N``: standard normal from that seed."""
+    return np.random.default_rng(seed).standard_normal(size).astype(np.float32)
+
+
+def generate(model: OnnxModel, z: Latent, truncation: float) -> Image:
+    """One image from a generator model for one latent."""
+    outputs = model.run(
+        {"z": z[None, :].astype(np.float32), "truncation": np.array([truncation], np.float32)}
+    )
+    return np.ascontiguousarray(outputs["image"][0])
+
+
+@dataclass
+class _Reveal:
+    ticket: int
+    seed: int
+    z: Latent
+    trigger: Trigger
+    image: Image | None = None
+    shown_at: float | None = None
+
+
+class RainbowScene(KeyframeScene):
+    """Drift plus reveal-on-trigger for a ``generator`` model (see module docstring)."""
+
+    def __init__(
+        self,
+        settings: RainbowSettings,
+        model: OnnxModel,
+        make_sequence: SequenceFactory[Image],
+        make_requests: RequestFactory,
+        emit: Callable[[Event], None],
+    ) -> None:
+        super().__init__(
+            settings.name or "rainbow", settings.drift_frame_rate, settings.fit, make_sequence
+        )
+        self.settings = settings
+        self.model = model
+        self._make_requests = make_requests
+        self._requests: RequestSource[tuple[Latent, float], Image] | None = None
+        self._emit = emit
+        self._size = model.spec.latent_size
+        self._frames_per_waypoint = settings.drift_frame_rate * settings.drift_seconds_per_waypoint
+        self._anchor = rainbow_latent(settings.seed, self._size)
+        self._epoch = 0
+        self.revealed = 0
+        self._requested = 0
+        self._reveal: _Reveal | None = None
+        self._pending: _Reveal | None = None
+        self._previous: Image | None = None
+        self._return_started: float | None = None
+        self._next_auto: float | None = None
+        self._now = 0.0
+
+    # drift ---------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        return None
+
+    def drift_latent(self, index: int) -> Latent:
+        position = index / self._frames_per_waypoint
+        segment = math.floor(position)
+        return slerp(self._waypoint(segment), self._waypoint(segment + 1), position - segment)
+
+    def _waypoint(self, index: int) -> Latent:
+        if index == 0:
+            return self._anchor
+        rng = np.random.default_rng([self.settings.seed, self._epoch, index])
+        return rng.standard_normal(self._size).astype(np.float32)
+
+    def produce(self, index: int) -> Image:
+        return generate(self.model, self.drift_latent(index), self.settings.drift_truncation)
+
+    # lifecycle -----------------------------------------------------------------------------
+
+    def activate(self, now: float) -> None:
+        super().activate(now)
+        self._now = now
+        self._requests = self._make_requests(self._run_request, f"{self.name}-reveal")
+        self._requests.start()
+        auto = self.settings.auto_reveal_seconds
+        self._next_auto = now + auto if auto > 0 else None
+
+    def deactivate(self) -> None:
+        super().deactivate()
+        if self._requests is not None:
+            self._requests.stop()
+            self._requests = None
+
+    def _run_request(self, request: tuple[Latent, float]) -> Image:
+        z, truncation = request
+        return generate(self.model, z, truncation)
+
+    # frames --------------------------------------------------------------------------------
+
+    def trigger(self, trigger: Trigger) -> None:
+        """Ask for a new rainbow; the newest trigger wins if several arrive at once."""
+        if self._requests is None:
+            return
+        self._requested += 1
+        seed = self.settings.seed + self._requested
+        z = rainbow_latent(seed, self._size)
+        ticket = self._requests.submit((z, self.settings.truncation))
+        self._pending = _Reveal(ticket, seed, z, trigger)
+
+    def update(self, now: float, events: Sequence[Event]) -> None:
+        self._now = now
+        for event in events:
+            if isinstance(event, Trigger):
+                self.trigger(event)
+        if self._next_auto is not None and now >= self._next_auto:
+            self._next_auto = now + self.settings.auto_reveal_seconds
+            self.trigger(Trigger("auto"))
+        super().update(now, events)
+        self._collect(now)
+        self._maybe_return(now)
+
+    def _collect(self, now: float) -> None:
+        pending = self._pending
+        if pending is None or self._requests is None:
+            return
+        image = self._requests.result(pending.ticket)
+        if image is None:
+            return
+        pending.image, pending.shown_at = image, now
+        if self._reveal is not None and self._reveal.image is not None:
+            self._previous = self._reveal.image
+        self._reveal, self._pending, self._return_started = pending, None, None
+        self.revealed += 1
+        latency = (time.perf_counter() - pending.trigger.at) * 1000.0
+        self._emit(
+            ImageRevealed(
+                image=image,
+                z=pending.z,
+                truncation=self.settings.truncation,
+                seed=pending.seed,
+                model_name=self.model.name,
+                model_path=self.model.spec.path,
+                scene=self.name,
+                trigger=pending.trigger.name,
+                trigger_to_frame_ms=latency,
+            )
+        )
+
+    def _maybe_return(self, now: float) -> None:
+        reveal = self._reveal
+        if reveal is None or reveal.shown_at is None:
+            return
+        if self._return_started is None:
+            hold_until = reveal.shown_at + self.settings.reveal_seconds + self.settings.hold_seconds
+            if now >= hold_until and self._pending is None:
+                # Drift on from the revealed latent; fade back once its first frame exists.
+                self._anchor, self._epoch = reveal.z, self._epoch + 1
+                super().deactivate()
+                super().activate(now)
+                self._return_started = math.inf
+        elif self._return_started == math.inf and self.ready():
+            self._return_started = now
+        elif self._fraction(self._return_started) >= 1.0:
+            self._reveal, self._previous, self._return_started = None, None, None
+
+    def _fraction(self, start: float | None) -> float:
+        if start is None or math.isinf(start):
+            return 0.0
+        if self.settings.reveal_seconds <= 0:
+            return 1.0
+        return min(1.0, max(0.0, (self._now - start) / self.settings.reveal_seconds))
+
+    def draw(self, canvas: Canvas, alpha: float) -> None:
+        reveal = self._reveal
+        fade_in = self._fraction(reveal.shown_at) if reveal is not None else 0.0
+        fade_out = self._fraction(self._return_started)
+        if reveal is None or fade_in < 1.0 or fade_out > 0.0:
+            super().draw(canvas, alpha)
+        keep = alpha * (1.0 - fade_out)
+        if self._previous is not None and fade_in < 1.0:
+            canvas.draw_image(self._previous, alpha=keep, fit=self.fit)
+        if reveal is not None and reveal.image is not None:
+            # From its first frame on, a new rainbow is visibly there (10 %), then fades in.
+            canvas.draw_image(reveal.image, alpha=keep * max(fade_in, 0.1), fit=self.fit)

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from installation.app import live_kit, offline_kit
+from installation.config.schema import RainbowScene as RainbowSettings
+from installation.events import Event, ImageRevealed, Trigger
+from installation.models.onnx_runtime import OnnxModel, load_model
+from installation.scenes.rainbow import RainbowScene, generate, rainbow_latent
+from tests.onnx_factory import make_generator
+
+
+class RecordingCanvas:
+    size = (320, 180)
+
+    def __init__(self) -> None:
+        self.draws: list[tuple[np.ndarray, float]] = []
+
+    def clear(self, colour: tuple[int, int, int]) -> None:
+        self.draws.clear()
+
+    def draw_image(self, image: np.ndarray, *, alpha: float = 1.0, fit: str = "contain") -> None:
+        self.draws.append((image, alpha))
+
+
+@pytest.fixture(scope="module")
+def generator(tmp_path_factory: pytest.TempPathFactory) -> OnnxModel:
+    path = make_generator(tmp_path_factory.mktemp("rainbow") / "gen.onnx", size=32)
+    return load_model("rainbow", path, "generator", providers=("cpu",))
+
+
+def settings(**values: object) -> RainbowSettings:
+    base: dict[str, object] = {"kind": "rainbow", "model": "rainbow", "seed": 10}
+    return RainbowSettings.model_validate(base | values)
+
+
+def test_trigger_reveals_the_seeded_rainbow_and_announces_it(generator: OnnxModel) -> None:
+    events: list[Event] = []
+    scene = RainbowScene(settings(), generator, *_offline(events))
+    scene.activate(0.0)
+    scene.update(0.1, [Trigger("test")])
+    revealed = [e for e in events if isinstance(e, ImageRevealed)]
+    assert len(revealed) == 1
+    event = revealed[0]
+    assert event.seed == 11
+    np.testing.assert_array_equal(event.z, rainbow_latent(11, 512))
+    np.testing.assert_array_equal(event.image, generate(generator, event.z, 0.8))
+    assert event.truncation == pytest.approx(0.8)
+    assert event.trigger == "test"
+    assert event.trigger_to_frame_ms >= 0.0
+    canvas = RecordingCanvas()
+    scene.draw(canvas, 1.0)
+    # Drift underneath, the new rainbow on top and visible from its first frame.
+    assert canvas.draws[-1][0] is event.image
+    assert canvas.draws[-1][1] >= 0.1
+
+
+def test_reveal_fades_in_holds_then_drifts_on_from_its_latent(generator: OnnxModel) -> None:
+    events: list[Event] = []
+    scene = RainbowScene(
+        settings(reveal_seconds=0.5, hold_seconds=1.0), generator, *_offline(events)
+    )
+    scene.activate(0.0)
+    scene.update(0.0, [Trigger()])
+    alphas = []
+    for step in range(1, 60):
+        now = step * 0.05
+        scene.update(now, [])
+        canvas = RecordingCanvas()
+        scene.draw(canvas, 1.0)
+        first = events[0]
+        assert isinstance(first, ImageRevealed)
+        reveal_alpha = [a for image, a in canvas.draws if image is first.image]
+        alphas.append(reveal_alpha[0] if reveal_alpha else 0.0)
+    peak = alphas.index(1.0)
+    assert all(b >= a for a, b in zip(alphas[:peak], alphas[1 : peak + 1], strict=True))
+    assert alphas[-1] == 0.0  # gone again after hold + fade back
+    assert isinstance(events[0], ImageRevealed)
+    np.testing.assert_array_equal(scene.drift_latent(0), events[0].z)
+
+
+def test_auto_reveal_fires_on_its_own(generator: OnnxModel) -> None:
+    events: list[Event] = []
+    scene = RainbowScene(settings(auto_reveal_seconds=1.0), generator, *_offline(events))
+    scene.activate(0.0)
+    for step in range(1, 36):
+        scene.update(step * 0.1, [])
+    seeds = [e.seed for e in events if isinstance(e, ImageRevealed)]
+    assert seeds == [11, 12, 13]
+
+
+def test_threaded_reveal_arrives_without_blocking(generator: OnnxModel) -> None:
+    events: list[Event] = []
+    scene = RainbowScene(settings(), generator, *_live(events))
+    scene.activate(0.0)
+    try:
+        scene.update(0.0, [Trigger("space")])
+        deadline = time.monotonic() + 10.0
+        now = 0.0
+        while not events and time.monotonic() < deadline:
+            now += 0.033
+            scene.update(now, [])
+            time.sleep(0.005)
+        assert len(events) == 1 and isinstance(events[0], ImageRevealed)
+        assert events[0].trigger == "space"
+    finally:
+        scene.deactivate()
+
+
+def _offline(events: list[Event]) -> tuple[Any, Any, Any]:
+    kit = offline_kit(events.append)
+    return kit.make_sequence, kit.make_requests, kit.emit
+
+
+def _live(events: list[Event]) -> tuple[Any, Any, Any]:
+    kit = live_kit(events.append)
+    return kit.make_sequence, kit.make_requests, kit.emit
+
+
+def test_latent_for_a_seed_is_stable() -> None:
+    a = rainbow_latent(5)
+    assert a.shape == (512,) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, rainbow_latent(5))
+    assert not np.array_equal(a, rainbow_latent(6))
