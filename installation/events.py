@@ -47,7 +47,7 @@ class Trigger(Event):
     """
 
     name: str = "manual"
-    at: float = field(default_factory=time.perf_counter)
+    at: float = field(default_factory=time.perf_counter, compare=False)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -77,7 +78,7 @@ def test_reveal_fades_in_holds_then_drifts_on_from_its_latent(generator: OnnxMod
         reveal_alpha = [a for image, a in canvas.draws if image is first.image]
         alphas.append(reveal_alpha[0] if reveal_alpha else 0.0)
     peak = alphas.index(1.0)
-    assert all(b >= a for a, b in zip(alphas[:peak], alphas[1 : peak + 1], strict=True))
+    assert all(b >= a for a, b in itertools.pairwise(alphas[: peak + 1]))
     assert alphas[-1] == 0.0  # gone again after hold + fade back
     assert isinstance(events[0], ImageRevealed)
     np.testing.assert_array_equal(scene.drift_latent(0), events[0].z)
