@@ -7,6 +7,7 @@ behind, the position waits for it (the motion slows for a moment) instead of jum
 
 from __future__ import annotations
 
+import logging
 import math
 from abc import abstractmethod
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ import numpy as np
 from installation.events import Event
 from installation.models.sequence_worker import SequenceSource
 from installation.scenes.base import Canvas, Fit, Image, Scene, SequenceFactory
+
+log = logging.getLogger(__name__)
 
 
 class KeyframeScene(Scene):
@@ -32,6 +35,7 @@ class KeyframeScene(Scene):
         self._position = 0.0
         self._last_now: float | None = None
         self._image: Image | None = None
+        self.restarts = 0
 
     @abstractmethod
     def produce(self, index: int) -> Image:
@@ -58,7 +62,6 @@ class KeyframeScene(Scene):
         self.reset()
         self._position = 0.0
         self._last_now = now
-        self._image = None
         self._sequence = self._make_sequence(self.produce, self.name)
         self._sequence.start()
         self._sequence.want(1)
@@ -74,6 +77,13 @@ class KeyframeScene(Scene):
     def update(self, now: float, events: Sequence[Event]) -> None:
         sequence = self._sequence
         if sequence is None:
+            return
+        if sequence.failure is not None:
+            # A kiosk must not freeze: keep the last image up and start the model over.
+            log.error("%s: model stopped (%s); restarting it", self.name, sequence.failure)
+            self.restarts += 1
+            self.deactivate()
+            self.activate(now)
             return
         dt = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
         self._last_now = now
