@@ -71,11 +71,20 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write all runs' stats here")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=sorted(GENERATORS),
+        choices=sorted(GENERATORS),
+        help="which test generators to run (default: all)",
+    )
     args = parser.parse_args()
     rows = []
     runs: dict[str, list[dict[str, object]]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        for size, shape in GENERATORS.items():
+        for size in args.sizes:
+            shape = GENERATORS[size]
             model = make_generator(
                 Path(folder) / f"gen{size}.onnx",
                 size=size,
