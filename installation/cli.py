@@ -94,7 +94,7 @@ def _add_training(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     train_kinds = train.add_subparsers(dest="model", metavar="MODEL", required=True)
     export = sub.add_parser("export", help="export a trained checkpoint to ONNX")
     export_kinds = export.add_subparsers(dest="model", metavar="MODEL", required=True)
-    from installation.training import lava_commands
+    from installation.training import lava_commands, rainbow_commands
 
     lava_train = train_kinds.add_parser("lava", help="the neural lava lamp")
     lava_commands.configure_train_lava(lava_train)
@@ -102,6 +102,12 @@ def _add_training(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     lava_export = export_kinds.add_parser("lava", help="the neural lava lamp")
     lava_commands.configure_export_lava(lava_export)
     lava_export.set_defaults(handler=lava_commands.run_export_lava)
+    rainbow_train = train_kinds.add_parser("rainbow", help="the StyleGAN-style rainbow generator")
+    rainbow_commands.configure_train_rainbow(rainbow_train)
+    rainbow_train.set_defaults(handler=rainbow_commands.run_train_rainbow)
+    rainbow_export = export_kinds.add_parser("rainbow", help="the rainbow generator")
+    rainbow_commands.configure_export_rainbow(rainbow_export)
+    rainbow_export.set_defaults(handler=rainbow_commands.run_export_rainbow)
 
 
 def build_parser() -> argparse.ArgumentParser:
