@@ -1,0 +1,121 @@
+"""Command-line glue for ``installation train rainbow`` and ``installation export rainbow``.
+
+torch is imported only when a command runs, so the rest of the command line works without
+the ``train`` extra; without it the commands raise a TrainingError that says what to install.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from installation.errors import TrainingError
+
+TORCH_HINT = (
+    "Training and exporting the rainbow generator need PyTorch, which is in the `train` extra: "
+    "pip install -e '.[train]' (tested with torch==2.13.0; the CPU build is enough)."
+)
+
+
+def _require_torch() -> None:
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise TrainingError(TORCH_HINT) from exc
+
+
+def configure_train_rainbow(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``installation train rainbow``."""
+    parser.add_argument(
+        "--images",
+        type=Path,
+        metavar="DIR",
+        help="train on a folder of rainbow photos instead of the procedural renderer",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny configuration that trains in seconds (for tests)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs/rainbow"),
+        metavar="DIR",
+        help="run folder (default: runs/rainbow)",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue from the run folder's checkpoint.pt"
+    )
+    parser.add_argument("--iterations", type=int, metavar="N", help="training iterations")
+    parser.add_argument(
+        "--threads", type=int, default=2, metavar="N", help="torch CPU threads (default: 2)"
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    parser.add_argument(
+        "--resolution",
+        type=int,
+        metavar="N",
+        help="image size, a power of two (default 128; 256 or more on a GPU)",
+    )
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where to train (default: cpu)",
+    )
+
+
+def run_train_rainbow(args: argparse.Namespace) -> int:
+    """Train (or resume) the rainbow generator; prints where the checkpoint and samples are."""
+    _require_torch()
+    from installation.training.rainbow_train import RainbowTrainConfig, RainbowTrainer
+
+    config = RainbowTrainConfig.quick() if args.quick else RainbowTrainConfig()
+    config = replace(config, threads=args.threads, seed=args.seed, device=args.device)
+    if args.images is not None:
+        config = replace(config, images=str(args.images))
+    if args.iterations is not None:
+        if args.iterations < 1:
+            raise TrainingError(f"--iterations must be at least 1, got {args.iterations}.")
+        config = replace(config, iterations=args.iterations)
+    if args.resolution is not None:
+        config = replace(config, resolution=args.resolution)
+    if args.device == "cuda":
+        # The CPU time budget does not apply on a GPU.
+        config = replace(config, time_budget_minutes=None)
+    trainer = RainbowTrainer(config, args.out, resume=args.resume)
+    checkpoint = trainer.train()
+    print(f"checkpoint: {checkpoint}")
+    print(f"sample grids: {args.out}")
+    print(f"export with: installation export rainbow {checkpoint}")
+    return 0
+
+
+def configure_export_rainbow(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``installation export rainbow``."""
+    parser.add_argument(
+        "checkpoint",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="checkpoint.pt written by `train rainbow`",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("exported_models/rainbow.onnx"),
+        help="ONNX file to write (default: exported_models/rainbow.onnx)",
+    )
+
+
+def run_export_rainbow(args: argparse.Namespace) -> int:
+    """Export a checkpoint to an ONNX file that follows the generator contract."""
+    _require_torch()
+    from installation.training.rainbow_export import export_rainbow
+
+    report = export_rainbow(args.checkpoint, args.output)
+    print(
+        f"wrote {report.path} ({report.size_bytes / 1e6:.1f} MB, "
+        f"{report.resolution}x{report.resolution}); onnxruntime matches torch "
+        f"(image within {report.image_max_abs_diff} levels)"
+    )
+    return 0

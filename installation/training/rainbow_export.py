@@ -1,0 +1,144 @@
+"""Export a rainbow checkpoint to one ONNX graph that follows the ``generator`` contract.
+
+Inputs ``z`` float32 [N, 512] (any scale: the mapping normalises it) and ``truncation``
+float32 [N] (psi per sample); output ``image`` uint8 [N, H, W, 3] RGB. N is dynamic. The
+truncation ``w = w_avg + psi (w - w_avg)`` and the uint8 HWC conversion are in the graph;
+the EMA generator is what is exported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from installation.errors import TrainingError
+from installation.training.rainbow_model import RainbowGenerator, tensor_to_images
+from installation.training.rainbow_train import (
+    RainbowTrainConfig,
+    ema_generator_from_checkpoint,
+    load_checkpoint,
+)
+
+OPSET = 17
+LICENSE = "MIT (model weights trained by the installation project on its own rendered images)"
+
+
+class GeneratorGraph(nn.Module):
+    """``(z, truncation) -> image`` uint8 NHWC: the contract's whole graph."""
+
+    def __init__(self, generator: RainbowGenerator) -> None:
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, z: Tensor, truncation: Tensor) -> Tensor:
+        return tensor_to_images(self.generator(z, truncation))
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export wrote and how closely onnxruntime matched torch."""
+
+    path: Path
+    size_bytes: int
+    resolution: int
+    image_max_abs_diff: int
+
+
+def describe_training_data(config: RainbowTrainConfig) -> str:
+    if config.images:
+        return f"the artist's photos in {Path(config.images).name}/ at {config.resolution} px"
+    seeds = config.training_seeds()
+    return (
+        f"{config.dataset_images} procedural rainbow scenes "
+        f"(installation.training.rainbow_renderer, seeds {seeds.start}..{seeds.stop - 1}) "
+        f"at {config.resolution} px"
+    )
+
+
+def export_generator(
+    generator: RainbowGenerator, output: Path, trained_on: str, description: str | None = None
+) -> ExportReport:
+    """Export ``generator`` to ``output`` with the contract's metadata and verify it."""
+    import onnx
+
+    graph = GeneratorGraph(generator.eval()).eval()
+    gen = torch.Generator().manual_seed(1)
+    z = torch.randn(2, generator.z_dim, generator=gen)
+    psi = torch.tensor([0.8, 1.0])
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    raw = output.with_suffix(".raw.tmp")
+    with torch.no_grad():
+        torch.onnx.export(
+            graph,
+            (z, psi),
+            str(raw),
+            input_names=["z", "truncation"],
+            output_names=["image"],
+            dynamic_axes={"z": {0: "N"}, "truncation": {0: "N"}, "image": {0: "N"}},
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    model = onnx.load(str(raw))
+    raw.unlink()
+    r = generator.resolution
+    props = {
+        "installation.kind": "generator",
+        "installation.contract": "1",
+        "installation.description": description
+        or (
+            f"Rainbow generator: a small StyleGAN2-style network turns a 512-float z (any scale) "
+            f"and a truncation psi (0 = the average rainbow, 1 = full variety; 0.8 is the "
+            f"Runway default) into a {r}x{r} RGB image of a rainbow scene."
+        ),
+        "installation.trained_on": trained_on,
+        "installation.license": LICENSE,
+        "latent_size": str(generator.z_dim),
+    }
+    onnx.helper.set_model_props(model, props)
+    model.producer_name = "installation.training.rainbow_export"
+    onnx.checker.check_model(model)
+    tmp = output.with_suffix(".tmp")
+    onnx.save(model, tmp)
+    tmp.replace(output)
+    diff = verify_against_torch(output, graph, generator.z_dim, r)
+    return ExportReport(output, output.stat().st_size, r, diff)
+
+
+def export_rainbow(checkpoint: Path, output: Path) -> ExportReport:
+    """Export a finished ``checkpoint``'s EMA generator to ``output`` and verify it."""
+    state = load_checkpoint(Path(checkpoint))
+    if not state.get("done"):
+        raise TrainingError(
+            f"{checkpoint} is from an unfinished run (iteration {state['iteration']}). "
+            "Finish it with `installation train rainbow --resume --out RUN_FOLDER` first."
+        )
+    config, generator = ema_generator_from_checkpoint(state)
+    return export_generator(generator, output, describe_training_data(config))
+
+
+def verify_against_torch(path: Path, graph: GeneratorGraph, z_dim: int, resolution: int) -> int:
+    """Run a batch through onnxruntime and torch; TrainingError if they disagree."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    gen = torch.Generator().manual_seed(2)
+    z = torch.randn(3, z_dim, generator=gen) * torch.tensor([[1.0], [0.5], [2.0]])
+    psi = torch.tensor([0.0, 0.8, 1.0])
+    with torch.no_grad():
+        expected = graph(z, psi).numpy()
+    (image,) = session.run(["image"], {"z": z.numpy(), "truncation": psi.numpy()})
+    if image.shape != (3, resolution, resolution, 3) or image.dtype != np.uint8:
+        raise TrainingError(f"Exported {path} gives image {image.shape} {image.dtype}.")
+    diff = int(np.abs(image.astype(int) - expected.astype(int)).max())
+    # uint8 rounding may flip a level where float noise crosses a boundary.
+    if diff > 2:
+        raise TrainingError(
+            f"Exported {path} disagrees with torch by {diff} grey levels; the export is not "
+            "trustworthy. Report this with the torch and onnx versions."
+        )
+    return diff

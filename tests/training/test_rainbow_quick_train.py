@@ -1,0 +1,90 @@
+"""A --quick rainbow run: train, interrupt, resume, export, generate with onnxruntime."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+ort = pytest.importorskip("onnxruntime")
+
+from installation.errors import TrainingError  # noqa: E402
+from installation.training.rainbow_commands import (  # noqa: E402
+    configure_export_rainbow,
+    configure_train_rainbow,
+    run_export_rainbow,
+    run_train_rainbow,
+)
+from installation.training.rainbow_train import (  # noqa: E402
+    RainbowTrainConfig,
+    RainbowTrainer,
+    load_checkpoint,
+)
+
+
+def _train_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    configure_train_rainbow(parser)
+    return parser.parse_args(list(argv))
+
+
+def _export_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    configure_export_rainbow(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_quick_train_resume_export_round_trip(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    RainbowTrainer(RainbowTrainConfig.quick(), run).train(stop_after=7)
+    state = load_checkpoint(run / "checkpoint.pt")
+    assert (state["iteration"], state["done"]) == (7, False)
+    assert run_train_rainbow(_train_args("--quick", "--out", str(run), "--resume")) == 0
+    state = load_checkpoint(run / "checkpoint.pt")
+    assert state["done"] and state["iteration"] == RainbowTrainConfig.quick().iterations
+    for name in ("samples.png", "truncation.png", "summary.json", "dataset.npy"):
+        assert (run / name).is_file()
+
+    onnx_path = tmp_path / "rainbow.onnx"
+    assert (
+        run_export_rainbow(_export_args(str(run / "checkpoint.pt"), "--output", str(onnx_path)))
+        == 0
+    )
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    z = np.random.default_rng(0).uniform(-1.0, 1.0, (2, 512)).astype(np.float32)
+    (image,) = session.run(["image"], {"z": z, "truncation": np.full(2, 0.8, np.float32)})
+    size = RainbowTrainConfig.quick().resolution
+    assert image.shape == (2, size, size, 3) and image.dtype == np.uint8
+
+
+def test_resumed_run_matches_an_uninterrupted_one(tmp_path: Path) -> None:
+    straight = RainbowTrainer(RainbowTrainConfig.quick(), tmp_path / "a")
+    straight.train(stop_after=8)
+    interrupted = RainbowTrainer(RainbowTrainConfig.quick(), tmp_path / "b")
+    interrupted.train(stop_after=3)
+    resumed = RainbowTrainer(RainbowTrainConfig.quick(), tmp_path / "b", resume=True)
+    resumed.train(stop_after=5)
+    for a, b in zip(
+        straight.generator_ema.parameters(), resumed.generator_ema.parameters(), strict=True
+    ):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_existing_run_without_resume_is_refused(tmp_path: Path) -> None:
+    RainbowTrainer(RainbowTrainConfig.quick(), tmp_path).train(stop_after=1)
+    with pytest.raises(TrainingError, match="--resume"):
+        RainbowTrainer(RainbowTrainConfig.quick(), tmp_path)
+
+
+def test_bad_options_are_training_errors(tmp_path: Path) -> None:
+    with pytest.raises(TrainingError, match="power of two"):
+        run_train_rainbow(_train_args("--quick", "--out", str(tmp_path), "--resolution", "100"))
+    with pytest.raises(TrainingError, match="--iterations"):
+        run_train_rainbow(_train_args("--quick", "--out", str(tmp_path), "--iterations", "0"))
+    with pytest.raises(TrainingError, match="does not exist"):
+        run_train_rainbow(
+            _train_args("--quick", "--out", str(tmp_path), "--images", str(tmp_path / "nope"))
+        )
