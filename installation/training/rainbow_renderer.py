@@ -518,8 +518,9 @@ def _landscape(
         cover = _coverage(elevation, np.full_like(elevation, -0.3), pixel_deg)
         image = image * (1 - cover[..., None]) + water * cover[..., None]
         if rng.random() < 0.5:  # a far headland
-            h = _ridge(rng, col, -1.0, rng.uniform(2.0, 6.0), 0.5)
-            h = np.where(np.abs(azimuth - rng.uniform(-60, 60)) < rng.uniform(5, 30), h, -5.0)
+            h = _ridge(rng, col, 0.5, rng.uniform(1.0, 3.0), 0.5)
+            reach = (azimuth - rng.uniform(-60, 60)) / rng.uniform(8, 35)
+            h = h * np.clip(1.0 - reach**2, 0.0, 1.0) ** 0.5 - 0.5  # tapers into the sea
             image = paint(image, _coverage(elevation, h, pixel_deg), ground_colour, 0.6)
         return image
     # Ground everywhere below the horizon first.
