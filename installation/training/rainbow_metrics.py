@@ -1,0 +1,341 @@
+"""The rainbow generator's measures, run on an exported ONNX file with onnxruntime.
+
+    python -m installation.training.rainbow_metrics exported_models/rainbow.onnx --out report.json
+
+* Rainbow colours: at psi 0.8, the share of 1,000 samples with saturated pixels
+  (HSV S > 0.35 and V > 0.25) in at least 5 of the 6 hue sectors (red, yellow, green, cyan,
+  blue, magenta: 60° wide, centred on 0°, 60°, ...). A sector counts when at least
+  ``MIN_SECTOR_FRACTION`` of the image's pixels fall in it (0.1 %, 16 pixels at 128 px), so a
+  stray pixel does not count. Limit: >= 80 %.
+* Truncation works: the mean per-pixel standard deviation across 256 samples rises strictly
+  with psi over {0, 0.25, 0.5, 0.75, 1}, and at psi 0 all samples are the same image within
+  1 grey level.
+* Smooth walks: along 120 linear interpolation steps between two z (psi 0.8), no
+  consecutive-frame mean absolute difference exceeds 3x the walk's median (10 walks).
+* Looks like the data: sliced Wasserstein distance of 7x7 RGB patches between generated
+  images and held-out renderer images, divided by the same distance between two disjoint
+  held-out sets (the lava lamp's code, ``lava_metrics.patch_swd_ratio``). Limit: <= 4.
+* Fast: median latency of one single-image ``session.run``, 2 threads, no spinning.
+  Limit: <= 30 ms at 128 px.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from installation.errors import TrainingError
+from installation.training.lava_metrics import patch_swd_ratio
+from installation.training.rainbow_renderer import render_dataset
+
+HELD_OUT_SEED = 1_000_000  # training scenes use seeds below this
+MIN_SECTOR_FRACTION = 0.001
+SECTOR_NAMES = ("red", "yellow", "green", "cyan", "blue", "magenta")
+Images = NDArray[np.uint8]
+
+
+def make_session(path: Path, threads: int = 2) -> Any:
+    """An onnxruntime CPU session with ``threads`` intra-op threads and spinning off."""
+    import onnxruntime as ort
+
+    if not Path(path).is_file():
+        raise TrainingError(
+            f"No model at {path}. Export one with `installation export rainbow CHECKPOINT`."
+        )
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def generate(
+    session: Any, z: NDArray[np.float32], psi: float | NDArray[np.float32], batch: int = 32
+) -> Images:
+    """Images [N, H, W, 3] for latents ``z`` [N, Z] at truncation ``psi``."""
+    out = []
+    for start in range(0, len(z), batch):
+        chunk = np.ascontiguousarray(z[start : start + batch], dtype=np.float32)
+        trunc = np.broadcast_to(np.asarray(psi, dtype=np.float32), (len(z),))[start : start + batch]
+        (images,) = session.run(["image"], {"z": chunk, "truncation": np.ascontiguousarray(trunc)})
+        out.append(images)
+    return np.concatenate(out)
+
+
+def latents(seed: int, n: int, size: int) -> NDArray[np.float32]:
+    return np.random.default_rng(seed).standard_normal((n, size)).astype(np.float32)
+
+
+# --- rainbow colours ------------------------------------------------------------------------
+
+
+def hsv(images: Images) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Hue in degrees [0, 360), saturation and value in [0, 1] of uint8 RGB images."""
+    rgb = images.astype(np.float64) / 255.0
+    v = rgb.max(axis=-1)
+    c = v - rgb.min(axis=-1)
+    s = np.where(v > 0, c / np.maximum(v, 1e-12), 0.0)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    safe = np.maximum(c, 1e-12)
+    h = np.where(
+        v == r,
+        ((g - b) / safe) % 6.0,
+        np.where(v == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0),
+    )
+    h = np.where(c > 0, h * 60.0, 0.0)
+    return h, s, v
+
+
+def hue_sectors_present(images: Images) -> NDArray[np.int64]:
+    """Per image, how many of the 6 hue sectors hold enough saturated pixels (0..6)."""
+    h, s, v = hsv(images)
+    saturated = (s > 0.35) & (v > 0.25)
+    sector = np.floor(((h + 30.0) % 360.0) / 60.0).astype(np.int64)
+    pixels = images.shape[1] * images.shape[2]
+    counts = np.stack(
+        [(saturated & (sector == k)).sum(axis=(1, 2)) for k in range(6)], axis=1
+    )  # [N, 6]
+    return np.asarray((counts >= MIN_SECTOR_FRACTION * pixels).sum(axis=1), dtype=np.int64)
+
+
+def rainbow_colour_share(images: Images, min_sectors: int = 5) -> float:
+    """Share of images with saturated pixels in at least ``min_sectors`` hue sectors."""
+    return float((hue_sectors_present(images) >= min_sectors).mean())
+
+
+# --- truncation and walks -------------------------------------------------------------------
+
+
+def pixel_std(images: Images) -> float:
+    """Mean over pixels and channels of the standard deviation across the images."""
+    return float(images.astype(np.float64).std(axis=0).mean())
+
+
+def walk_mads(session: Any, z0: NDArray[np.float32], z1: NDArray[np.float32], steps: int) -> Any:
+    """Mean absolute difference of consecutive frames along a linear walk z0 -> z1."""
+    t = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)[:, None]
+    zs = (1 - t) * z0[None] + t * z1[None]
+    frames = generate(session, zs.astype(np.float32), 0.8).astype(np.int16)
+    return np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2, 3))
+
+
+def latency_ms(session: Any, size: int, runs: int = 200) -> dict[str, float]:
+    z = latents(7, 1, size)
+    psi = np.full(1, 0.8, dtype=np.float32)
+    for _ in range(20):
+        session.run(["image"], {"z": z, "truncation": psi})
+    times = np.empty(runs)
+    for i in range(runs):
+        t0 = time.perf_counter()
+        session.run(["image"], {"z": z, "truncation": psi})
+        times[i] = time.perf_counter() - t0
+    ms = times * 1000.0
+    return {
+        "median": float(np.median(ms)),
+        "p90": float(np.percentile(ms, 90)),
+        "p99": float(np.percentile(ms, 99)),
+    }
+
+
+@dataclass
+class RainbowReport:
+    """All measures of one exported generator, with pass/fail against the issue's limits."""
+
+    model: str
+    resolution: int
+    latent_size: int
+    colour_samples: int
+    colour_share: float
+    data_colour_share: float
+    sector_histogram: list[int]
+    psis: list[float]
+    pixel_std_by_psi: list[float]
+    psi0_max_spread: int
+    walks: int
+    walk_steps: int
+    worst_walk_jump_ratio: float
+    swd_generated: float
+    swd_data: float
+    swd_ratio: float
+    swd_images: int
+    latency_ms: dict[str, float]
+    passes: dict[str, bool]
+
+
+def measure(
+    model: Path,
+    colour_samples: int = 1000,
+    truncation_samples: int = 256,
+    walks: int = 10,
+    walk_steps: int = 120,
+    swd_images: int = 1000,
+) -> RainbowReport:
+    session = make_session(model, threads=2)
+    meta = dict(session.get_modelmeta().custom_metadata_map)
+    size = int(meta.get("latent_size", session.get_inputs()[0].shape[1]))
+    t0 = time.perf_counter()
+    colour_images = generate(session, latents(1, colour_samples, size), 0.8)
+    resolution = colour_images.shape[1]
+    sectors = hue_sectors_present(colour_images)
+    share = float((sectors >= 5).mean())
+    histogram = np.bincount(sectors, minlength=7).tolist()
+    print(f"colours: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    psis = [0.0, 0.25, 0.5, 0.75, 1.0]
+    z_trunc = latents(2, truncation_samples, size)
+    stds, spread = [], 0
+    for psi in psis:
+        images = generate(session, z_trunc, psi)
+        stds.append(pixel_std(images))
+        if psi == 0.0:
+            spread = int((images.max(axis=0).astype(int) - images.min(axis=0).astype(int)).max())
+    rising = all(b > a for a, b in itertools.pairwise(stds))
+    worst = 0.0
+    ends = latents(3, 2 * walks, size)
+    for k in range(walks):
+        mads = walk_mads(session, ends[2 * k], ends[2 * k + 1], walk_steps)
+        worst = max(worst, float(mads.max() / max(float(np.median(mads)), 1e-9)))
+    print(f"truncation and walks: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    # Held-out renderer images at the model's resolution: two disjoint sets A and B.
+    set_a = render_dataset(range(HELD_OUT_SEED, HELD_OUT_SEED + swd_images), resolution)
+    set_b = render_dataset(
+        range(HELD_OUT_SEED + swd_images, HELD_OUT_SEED + 2 * swd_images), resolution
+    )
+    data_share = rainbow_colour_share(set_a)
+    generated = colour_images[:swd_images]
+    swd_g, swd_d, ratio = patch_swd_ratio(generated, set_a, set_b)
+    print(f"SWD: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    latency = latency_ms(make_session(model, threads=2), size)
+    passes = {
+        "rainbow_colours": share >= 0.8,
+        "truncation_works": rising and spread <= 1,
+        "smooth_walks": worst <= 3.0,
+        "looks_like_data": ratio <= 4.0,
+        "fast": latency["median"] <= 30.0,
+    }
+    return RainbowReport(
+        model=str(model),
+        resolution=resolution,
+        latent_size=size,
+        colour_samples=colour_samples,
+        colour_share=share,
+        data_colour_share=data_share,
+        sector_histogram=histogram,
+        psis=psis,
+        pixel_std_by_psi=stds,
+        psi0_max_spread=spread,
+        walks=walks,
+        walk_steps=walk_steps,
+        worst_walk_jump_ratio=worst,
+        swd_generated=swd_g,
+        swd_data=swd_d,
+        swd_ratio=ratio,
+        swd_images=len(generated),
+        latency_ms=latency,
+        passes=passes,
+    )
+
+
+def format_report(r: RainbowReport) -> str:
+    def mark(ok: bool) -> str:
+        return "PASS" if ok else "FAIL"
+
+    p = r.passes
+    lat = r.latency_ms
+    stds = ", ".join(f"{psi:g}: {s:.1f}" for psi, s in zip(r.psis, r.pixel_std_by_psi, strict=True))
+    return "\n".join(
+        [
+            f"rainbow generator measures for {r.model} ({r.resolution}x{r.resolution}, "
+            f"z {r.latent_size})",
+            f"  [{mark(p['rainbow_colours'])}] rainbow colours: {r.colour_share:.1%} of "
+            f"{r.colour_samples} samples at psi 0.8 have >= 5 of 6 saturated hue sectors "
+            f"(limit 80%; held-out renderer images: {r.data_colour_share:.1%}); "
+            f"images by sector count 0..6: {r.sector_histogram}",
+            f"  [{mark(p['truncation_works'])}] truncation works: per-pixel std by psi "
+            f"{{{stds}}}; psi 0 spread {r.psi0_max_spread} grey level(s) (limit 1)",
+            f"  [{mark(p['smooth_walks'])}] smooth walks: worst step "
+            f"{r.worst_walk_jump_ratio:.2f}x the walk's median over {r.walks} walks of "
+            f"{r.walk_steps} steps (limit 3x)",
+            f"  [{mark(p['looks_like_data'])}] looks like the data: 7x7 patch SWD ratio "
+            f"{r.swd_ratio:.2f} = {r.swd_generated:.4f} / {r.swd_data:.4f} on "
+            f"{r.swd_images} images (limit 4)",
+            f"  [{mark(p['fast'])}] fast: one image median {lat['median']:.2f} ms, "
+            f"p90 {lat['p90']:.2f} ms, p99 {lat['p99']:.2f} ms "
+            "(onnxruntime CPU, 2 threads, no spinning; limit 30 ms)",
+        ]
+    )
+
+
+def write_figures(model: Path, folder: Path) -> list[Path]:
+    """``rainbow_samples.png`` (24 samples at psi 0.8) and ``rainbow_truncation.png`` (a row
+    per psi 0, 0.25, 0.5, 0.75, 1 for the same 8 z) of an exported generator, 2x upscaled."""
+    import imageio.v2 as imageio
+
+    session = make_session(model)
+    size = int(session.get_inputs()[0].shape[1])
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def grid(rows: list[Images]) -> Images:
+        image = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
+        return np.asarray(image.repeat(2, axis=0).repeat(2, axis=1))
+
+    samples = generate(session, latents(11, 24, size), 0.8)
+    z = latents(12, 8, size)
+    truncation = [generate(session, z, psi) for psi in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    paths = [folder / "rainbow_samples.png", folder / "rainbow_truncation.png"]
+    imageio.imwrite(paths[0], grid([samples[i * 6 : (i + 1) * 6] for i in range(4)]))
+    imageio.imwrite(paths[1], grid(truncation))
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("model", type=Path, help="exported rainbow generator ONNX file")
+    parser.add_argument("--out", type=Path, help="write the report as JSON here")
+    parser.add_argument("--colour-samples", type=int, default=1000)
+    parser.add_argument("--truncation-samples", type=int, default=256)
+    parser.add_argument("--walks", type=int, default=10)
+    parser.add_argument("--walk-steps", type=int, default=120)
+    parser.add_argument("--swd-images", type=int, default=1000, help="images per set for the SWD")
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        metavar="DIR",
+        help="also write rainbow_samples.png and rainbow_truncation.png here",
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.figures:
+            for path in write_figures(args.model, args.figures):
+                print(f"wrote {path}")
+        report = measure(
+            args.model,
+            args.colour_samples,
+            args.truncation_samples,
+            args.walks,
+            args.walk_steps,
+            args.swd_images,
+        )
+    except TrainingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(report))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(asdict(report), indent=2))
+    return 0 if all(report.passes.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
