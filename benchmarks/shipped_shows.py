@@ -14,14 +14,12 @@ import json
 import os
 import platform
 import re
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from headless_run import ROOT, median_of, run_headless
 
 
 def stage_variant(folder: Path, every: float) -> Path:
@@ -34,36 +32,6 @@ def stage_variant(folder: Path, every: float) -> Path:
     path = folder / "stage_auto.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def run(show: Path, seconds: float, stats_path: Path) -> dict[str, Any]:
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
-    command = [
-        sys.executable,
-        "-m",
-        "installation",
-        "--quiet",
-        "run",
-        str(show),
-        "--headless",
-        "--seconds",
-        str(seconds),
-        "--stats",
-        str(stats_path),
-    ]
-    subprocess.run(command, check=True, env=env, cwd=ROOT)
-    result: dict[str, Any] = json.loads(stats_path.read_text())
-    return result
-
-
-def median(runs: list[dict[str, Any]], *keys: str) -> float:
-    values = []
-    for stats in runs:
-        value: Any = stats
-        for key in keys:
-            value = value.get(key, {}) if isinstance(value, dict) else {}
-        values.append(float(value) if isinstance(value, int | float) else float("nan"))
-    return statistics.median(values)
 
 
 def main() -> int:
@@ -84,7 +52,7 @@ def main() -> int:
         for label, show in shows.items():
             runs = []
             for index in range(args.repeat):
-                stats = run(show, args.seconds, Path(tmp) / f"stats{index}.json")
+                stats = run_headless(show, args.seconds, Path(tmp) / f"stats{index}.json")
                 runs.append(stats)
                 print(f"{label} run {index + 1}: on_time {stats['on_time_ratio']}", file=sys.stderr)
             all_runs[label] = runs
@@ -99,23 +67,24 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|")
     for label, runs in all_runs.items():
         model = next(iter(runs[0]["models"]))
-        reveals = median(runs, "timings_ms", "trigger_to_frame", "count")
+        reveals = median_of(runs, "timings_ms", "trigger_to_frame", "count")
         trigger = (
-            f"{median(runs, 'timings_ms', 'trigger_to_frame', 'p50'):.1f} / "
-            f"{median(runs, 'timings_ms', 'trigger_to_frame', 'p99'):.1f} / "
-            f"{median(runs, 'timings_ms', 'trigger_to_frame', 'max'):.1f}"
+            f"{median_of(runs, 'timings_ms', 'trigger_to_frame', 'p50'):.1f} / "
+            f"{median_of(runs, 'timings_ms', 'trigger_to_frame', 'p99'):.1f} / "
+            f"{median_of(runs, 'timings_ms', 'trigger_to_frame', 'max'):.1f}"
             if reveals == reveals
             else "-"
         )
         print(
-            f"| {label} | {median(runs, 'on_time_ratio'):.4f} | {median(runs, 'late_frames'):.0f} "
-            f"| {median(runs, 'frame_interval_ms', 'p50'):.2f} / "
-            f"{median(runs, 'frame_interval_ms', 'p99'):.2f} / "
-            f"{median(runs, 'frame_interval_ms', 'max'):.2f} "
-            f"| {median(runs, 'loop_cpu_ms', 'p50'):.2f} / "
-            f"{median(runs, 'loop_cpu_ms', 'p99'):.2f} "
-            f"| {median(runs, 'models', model, 'latency_ms', 'p50'):.2f} / "
-            f"{median(runs, 'models', model, 'latency_ms', 'p99'):.2f} "
+            f"| {label} | {median_of(runs, 'on_time_ratio'):.4f} "
+            f"| {median_of(runs, 'late_frames'):.0f} "
+            f"| {median_of(runs, 'frame_interval_ms', 'p50'):.2f} / "
+            f"{median_of(runs, 'frame_interval_ms', 'p99'):.2f} / "
+            f"{median_of(runs, 'frame_interval_ms', 'max'):.2f} "
+            f"| {median_of(runs, 'loop_cpu_ms', 'p50'):.2f} / "
+            f"{median_of(runs, 'loop_cpu_ms', 'p99'):.2f} "
+            f"| {median_of(runs, 'models', model, 'latency_ms', 'p50'):.2f} / "
+            f"{median_of(runs, 'models', model, 'latency_ms', 'p99'):.2f} "
             f"| {reveals if reveals == reveals else 0:.0f} | {trigger} |"
         )
     if args.json:

@@ -14,16 +14,16 @@ import argparse
 import json
 import os
 import platform
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from headless_run import ROOT, median_of, run_headless
+
 sys.path.insert(0, str(ROOT))
 
-from tests.onnx_factory import make_generator  # noqa: E402
+from tests.onnx_factory import make_generator
 
 SHOW = """
 [show]
@@ -46,26 +46,6 @@ GENERATORS: dict[int, dict[str, int]] = {
 }
 
 
-def run_once(show: Path, seconds: float, stats_path: Path) -> dict[str, object]:
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
-    command = [
-        sys.executable,
-        "-m",
-        "installation",
-        "--quiet",
-        "run",
-        str(show),
-        "--headless",
-        "--seconds",
-        str(seconds),
-        "--stats",
-        str(stats_path),
-    ]
-    subprocess.run(command, check=True, env=env, cwd=ROOT)
-    result: dict[str, object] = json.loads(stats_path.read_text())
-    return result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -81,7 +61,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     rows = []
-    runs: dict[str, list[dict[str, object]]] = {}
+    runs: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:
             shape = GENERATORS[size]
@@ -95,7 +75,7 @@ def main() -> int:
             show.write_text(SHOW.format(size=size, path=model.as_posix()), encoding="utf-8")
             results = []
             for index in range(args.repeat):
-                stats = run_once(show, args.seconds, Path(folder) / f"s{size}_{index}.json")
+                stats = run_headless(show, args.seconds, Path(folder) / f"s{size}_{index}.json")
                 results.append(stats)
                 print(
                     f"{size}x{size} run {index + 1}: on_time {stats['on_time_ratio']}",
@@ -115,16 +95,8 @@ def main() -> int:
     print("|---|---|---|---|---|---|")
     for size, results in rows:
 
-        def med(*keys: str, results: list[dict[str, object]] = results) -> float:
-            values = []
-            for stats in results:
-                value: object = stats
-                for key in keys:
-                    assert isinstance(value, dict)
-                    value = value[key]
-                assert isinstance(value, int | float)
-                values.append(float(value))
-            return statistics.median(values)
+        def med(*keys: str, results: list[dict[str, Any]] = results) -> float:
+            return median_of(results, *keys)
 
         print(
             f"| {size}x{size} | {med('models', 'gen', 'latency_ms', 'p50'):.2f} / "

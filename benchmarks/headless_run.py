@@ -1,0 +1,34 @@
+"""Shared by the benchmark scripts: one headless show run in a subprocess, medians of figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_headless(show: Path, seconds: float, stats_path: Path) -> dict[str, Any]:
+    """``installation run SHOW --headless --seconds S --stats PATH``, as a user would; its stats."""
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    command = [sys.executable, "-m", "installation", "--quiet", "run", str(show), "--headless",
+               "--seconds", str(seconds), "--stats", str(stats_path)]  # fmt: skip
+    subprocess.run(command, check=True, env=env, cwd=ROOT)
+    result: dict[str, Any] = json.loads(stats_path.read_text())
+    return result
+
+
+def median_of(runs: list[dict[str, Any]], *keys: str) -> float:
+    """Median over runs of the figure at ``keys`` (NaN where a run lacks it)."""
+    values = []
+    for stats in runs:
+        value: Any = stats
+        for key in keys:
+            value = value.get(key, {}) if isinstance(value, dict) else {}
+        values.append(float(value) if isinstance(value, int | float) else float("nan"))
+    return statistics.median(values)
