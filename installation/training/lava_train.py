@@ -67,13 +67,16 @@ class LavaTrainConfig:
     moment_weight: float = 0.05
     adversarial_weight: float = 0.02
     adversarial_start: float = 0.3  # fraction of autoencoder iterations before the discriminator
-    stepper_iterations: int = 6000
+    stepper_iterations: int = 3000
     stepper_batch: int = 64
     stepper_lr: float = 1e-3
     rollout_steps: int = 8
     input_noise: float = 0.15
     rollout_weight: float = 1.0
     sequence_weight: float = 0.1
+    frame_step_weight: float = 1.0  # match the decoded rollouts' frame change to the footage's
+    frame_step_batch: int = 6  # pool rollouts decoded for it, every other iteration
+    latent_smoothing: int = 4  # the stepper learns trajectories averaged over +-N steps
     pool_size: int = 256
     checkpoint_every: int = 250
     threads: int = 2
@@ -421,11 +424,18 @@ class LavaTrainer:
 
     def _train_stepper(self, budget: int | None) -> None:
         cfg, m = self.config, self.modules
-        latents = self.encode_footage()
+        latents = smooth_trajectories(self.encode_footage(), cfg.latent_smoothing)
         clips, steps, size = latents.shape
         k = cfg.rollout_steps
         data_step = (latents[:, 1:] - latents[:, :-1]).pow(2).sum(dim=2).sqrt().mean().item()
         self.stats["footage_latent_step"] = data_step
+        frame_step = footage_frame_step(self.footage, spacing=1)
+        frame_step_k = footage_frame_step(self.footage, spacing=k)
+        self.stats["footage_frame_step"] = frame_step
+        self.stats[f"footage_frame_step_{k}"] = frame_step_k
+        for p in m.generator.parameters():
+            p.requires_grad_(False)
+        frame_ratio = torch.ones(())
         if self.pool is None:
             idx_c = torch.randint(0, clips, (cfg.pool_size,), generator=self.rng)
             idx_t = torch.randint(0, steps, (cfg.pool_size,), generator=self.rng)
@@ -473,6 +483,20 @@ class LavaTrainer:
             step_match = (fake_step / data_step - 1.0).pow(2)
             adv = nn.functional.softplus(-m.sequence_disc(fake_seq)).mean()
             loss = nll + cfg.rollout_weight * (moments + step_match) + cfg.sequence_weight * adv
+            if cfg.frame_step_weight > 0 and self.iteration % 2 == 0:
+                # Decoded rollouts must change as much per step as the footage does.
+                # Rollouts from the pool: the states the stepper itself reaches in the long run.
+                picked = fake_seq[b : b + cfg.frame_step_batch]
+                decoded = m.generator(picked.reshape(-1, size))[:, :3]
+                decoded = decoded.reshape(picked.shape[0], k + 1, *decoded.shape[1:])
+                # Both the one-step and the k-step change: jitter grows like sqrt(k), flow like k.
+                change = (decoded[:, 1:] - decoded[:, :-1]).abs().mean() * 127.5
+                change_k = (decoded[:, -1] - decoded[:, 0]).abs().mean() * 127.5
+                frame_ratio = change_k.detach() / frame_step_k
+                loss = loss + cfg.frame_step_weight * (
+                    torch.log(change / frame_step).pow(2)
+                    + torch.log(change_k / frame_step_k).pow(2)
+                )
             self.opt_st.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             nn.utils.clip_grad_norm_(m.stepper.parameters(), 5.0)
@@ -498,6 +522,7 @@ class LavaTrainer:
                 nll=f"{nll.item():.3f}",
                 mom=f"{moments.item():.3f}",
                 step=f"{fake_step.item() / data_step:.2f}",
+                frame=f"{frame_ratio.item():.2f}",
                 d=f"{d_loss.item():.3f}",
             )
             if self.iteration % cfg.checkpoint_every == 0:
@@ -546,6 +571,35 @@ class LavaTrainer:
             **self.stats,
         }
         (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+
+
+def footage_frame_step(
+    footage: NDArray[np.uint8], spacing: int = 1, clips: int = 4, steps: int = 1000
+) -> float:
+    """Mean absolute change between footage frames ``spacing`` steps apart, in 0-255 levels."""
+    changes = []
+    for clip in footage[:clips]:
+        frames = clip[:steps].astype(np.int16)
+        changes.append(np.abs(frames[spacing:] - frames[:-spacing]).mean())
+    return float(np.mean(changes))
+
+
+def smooth_trajectories(latents: Tensor, radius: int) -> Tensor:
+    """Moving average over +-``radius`` steps of each trajectory [C, T, L], re-standardised.
+
+    Encoded footage jitters a little from frame to frame; the stepper should learn the flow.
+    """
+    if radius <= 0 or latents.shape[1] <= 2 * radius + 1:
+        return latents
+    window = 2 * radius + 1
+    padded = torch.cat(
+        [latents[:, :1].expand(-1, radius, -1), latents, latents[:, -1:].expand(-1, radius, -1)],
+        dim=1,
+    )
+    c = torch.cumsum(torch.cat([torch.zeros_like(padded[:, :1]), padded], dim=1), dim=1)
+    mean = (c[:, window:] - c[:, :-window]) / window
+    centred = mean - mean.mean(dim=2, keepdim=True)
+    return centred / centred.pow(2).mean(dim=2, keepdim=True).add(1e-5).sqrt()
 
 
 def set_learning_rate(optimizer: torch.optim.Optimizer, base: float, progress: float) -> None:
