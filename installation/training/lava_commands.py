@@ -53,7 +53,10 @@ def configure_train_lava(parser: argparse.ArgumentParser) -> None:
         help="autoencoder iterations (the stepper gets half as many)",
     )
     parser.add_argument(
-        "--threads", type=int, default=2, metavar="N", help="torch CPU threads (default: 2)"
+        "--threads",
+        type=int,
+        metavar="N",
+        help="torch CPU threads (default: 2, 1 with --quick; use 1 if another job shares 2 cores)",
     )
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
     parser.add_argument(
@@ -67,7 +70,11 @@ def run_train_lava(args: argparse.Namespace) -> int:
     from installation.training.lava_train import LavaTrainConfig, LavaTrainer
 
     config = LavaTrainConfig.quick() if args.quick else LavaTrainConfig()
-    config = replace(config, threads=args.threads, seed=args.seed)
+    config = replace(config, seed=args.seed)
+    if args.threads is not None:
+        if args.threads < 1:
+            raise TrainingError(f"--threads must be at least 1, got {args.threads}.")
+        config = replace(config, threads=args.threads)
     if args.video is not None:
         config = replace(config, video=str(args.video))
     if args.iterations is not None:
