@@ -40,6 +40,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reveal-every", type=float, default=2.0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--only", choices=["default", "stage"], help="run one of the two shows (default: both)"
+    )
     args = parser.parse_args()
     all_runs: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,6 +53,8 @@ def main() -> int:
             ),
         }
         for label, show in shows.items():
+            if args.only and not label.startswith(args.only):
+                continue
             runs = []
             for index in range(args.repeat):
                 stats = run_headless(show, args.seconds, Path(tmp) / f"stats{index}.json")
