@@ -127,4 +127,3 @@ def test_latent_for_a_seed_is_stable() -> None:
     assert a.shape == (512,) and a.dtype == np.float32
     np.testing.assert_array_equal(a, rainbow_latent(5))
     assert not np.array_equal(a, rainbow_latent(6))
-
