@@ -417,7 +417,7 @@ class LavaTrainer:
             latents = []
             for start in range(1, clip.shape[0], 256):
                 stop = min(start + 256, clip.shape[0])
-                frames = torch.from_numpy(np.ascontiguousarray(clip[start - 1 : stop]))
+                frames = torch.from_numpy(np.array(clip[start - 1 : stop]))  # writable copy
                 x = frames_to_tensor(frames)
                 pairs = torch.cat([x[:-1], x[1:]], dim=1)
                 latents.append(m.encoder(pairs))
