@@ -170,9 +170,7 @@ class PygameDisplay:
         pg = self._pg
         events: list[Event] = []
         for raw in pg.event.get():
-            if raw.type == pg.QUIT or (
-                raw.type == pg.WINDOWCLOSE if hasattr(pg, "WINDOWCLOSE") else False
-            ):
+            if raw.type in (pg.QUIT, pg.WINDOWCLOSE):
                 events.append(QuitRequested("window closed"))
             elif raw.type == pg.KEYDOWN:
                 name = pg.key.name(raw.key)
