@@ -32,6 +32,8 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from installation.errors import TrainingError
+from installation.training import checkpoints
+from installation.training.checkpoints import save_checkpoint
 from installation.training.lava_model import (
     FrameDiscriminator,
     LavaEncoder,
@@ -180,31 +182,9 @@ def load_or_make_footage(config: LavaTrainConfig, run_dir: Path) -> NDArray[np.u
 # --- checkpoints -----------------------------------------------------------------------------
 
 
-def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """Write ``state`` atomically (temporary file, then rename)."""
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Load a checkpoint written by this module; TrainingError if it is missing or not one."""
-    if not path.is_file():
-        raise TrainingError(
-            f"No checkpoint at {path}. Train first with `installation train lava` "
-            "(it writes runs/lava/checkpoint.pt), or pass the right path."
-        )
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # torch raises many types for corrupt files
-        raise TrainingError(
-            f"Cannot read checkpoint {path}: {exc}. Is it a lava lamp checkpoint?"
-        ) from exc
-    if not isinstance(state, dict) or state.get("kind") != "lava_lamp" or "modules" not in state:
-        raise TrainingError(
-            f"{path} is not a lava lamp checkpoint (written by `installation train lava`)."
-        )
-    return state
+    return checkpoints.load_checkpoint(path, "lava_lamp", "lava lamp", "installation train lava")
 
 
 def config_from_checkpoint(state: dict[str, Any]) -> LavaTrainConfig:

@@ -31,6 +31,8 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from installation.errors import TrainingError
+from installation.training import checkpoints
+from installation.training.checkpoints import save_checkpoint
 from installation.training.rainbow_model import (
     RainbowDiscriminator,
     RainbowGenerator,
@@ -152,31 +154,9 @@ def load_or_make_dataset(config: RainbowTrainConfig, run_dir: Path) -> NDArray[n
 # --- checkpoints -----------------------------------------------------------------------------
 
 
-def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """Write ``state`` atomically (temporary file, then rename)."""
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Load a checkpoint written by this module; TrainingError if it is missing or not one."""
-    if not Path(path).is_file():
-        raise TrainingError(
-            f"No checkpoint at {path}. Train first with `installation train rainbow` "
-            "(it writes runs/rainbow/checkpoint.pt), or pass the right path."
-        )
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # torch raises many types for corrupt files
-        raise TrainingError(
-            f"Cannot read checkpoint {path}: {exc}. Is it a rainbow checkpoint?"
-        ) from exc
-    if not isinstance(state, dict) or state.get("kind") != "rainbow" or "modules" not in state:
-        raise TrainingError(
-            f"{path} is not a rainbow checkpoint (written by `installation train rainbow`)."
-        )
-    return state
+    return checkpoints.load_checkpoint(path, "rainbow", "rainbow", "installation train rainbow")
 
 
 def config_from_checkpoint(state: dict[str, Any]) -> RainbowTrainConfig:
