@@ -236,12 +236,10 @@ def load_model(
     cache = cache_dir or Path(
         os.environ.get("INSTALLATION_CACHE", Path.home() / ".cache" / "installation")
     )
-    provider_list: list[Any] = [
-        (p, _provider_options(p, cache / "tensorrt"))
-        if _provider_options(p, cache / "tensorrt")
-        else p
-        for p in choice.providers
-    ]
+    provider_list: list[Any] = []
+    for provider in choice.providers:
+        provider_options = _provider_options(provider, cache / "tensorrt")
+        provider_list.append((provider, provider_options) if provider_options else provider)
     try:
         session = ort.InferenceSession(str(path), sess_options=options, providers=provider_list)
     except Exception as exc:  # InvalidProtobuf, Fail, InvalidGraph, RuntimeError ...

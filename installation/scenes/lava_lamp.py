@@ -22,7 +22,9 @@ class LavaLampScene(KeyframeScene):
         super().__init__(settings.name or "lava lamp", rate, settings.fit, make_sequence)
         self.settings = settings
         self.model = model
-        self._matrix = grade_matrix(settings.hue_shift, settings.saturation, settings.brightness)
+        matrix = grade_matrix(settings.hue_shift, settings.saturation, settings.brightness)
+        # Decided once: the neutral grade costs nothing per frame.
+        self._matrix = None if is_identity(matrix) else matrix
         self._z = self._initial_latent()
 
     def _initial_latent(self) -> np.ndarray:
@@ -38,4 +40,4 @@ class LavaLampScene(KeyframeScene):
         return np.ascontiguousarray(outputs["frame"][0])
 
     def grade(self, image: Image) -> Image:
-        return image if is_identity(self._matrix) else apply_grade(image, self._matrix)
+        return image if self._matrix is None else apply_grade(image, self._matrix)
