@@ -11,18 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from installation.errors import TrainingError
-
-TORCH_HINT = (
-    "Training and exporting the lava lamp need PyTorch, which is in the `train` extra: "
-    "pip install -e '.[train]' (tested with torch==2.13.0; the CPU build is enough)."
-)
-
-
-def _require_torch() -> None:
-    try:
-        import torch  # noqa: F401
-    except ImportError as exc:
-        raise TrainingError(TORCH_HINT) from exc
+from installation.training.torch_check import require_torch
 
 
 def configure_train_lava(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +55,7 @@ def configure_train_lava(parser: argparse.ArgumentParser) -> None:
 
 def run_train_lava(args: argparse.Namespace) -> int:
     """Train (or resume) the lava lamp; prints where the checkpoint and samples are."""
-    _require_torch()
+    require_torch("the lava lamp")
     from installation.training.lava_train import LavaTrainConfig, LavaTrainer
 
     config = LavaTrainConfig.quick() if args.quick else LavaTrainConfig()
@@ -112,7 +101,7 @@ def configure_export_lava(parser: argparse.ArgumentParser) -> None:
 
 def run_export_lava(args: argparse.Namespace) -> int:
     """Export a checkpoint to an ONNX file that follows the lava_lamp contract."""
-    _require_torch()
+    require_torch("the lava lamp")
     from installation.training.lava_export import export_lava
 
     report = export_lava(args.checkpoint, args.output)

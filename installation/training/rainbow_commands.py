@@ -12,18 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from installation.errors import TrainingError
-
-TORCH_HINT = (
-    "Training and exporting the rainbow generator need PyTorch, which is in the `train` extra: "
-    "pip install -e '.[train]' (tested with torch==2.13.0; the CPU build is enough)."
-)
-
-
-def _require_torch() -> None:
-    try:
-        import torch  # noqa: F401
-    except ImportError as exc:
-        raise TrainingError(TORCH_HINT) from exc
+from installation.training.torch_check import require_torch
 
 
 def configure_train_rainbow(parser: argparse.ArgumentParser) -> None:
@@ -72,7 +61,7 @@ def run_train_rainbow(args: argparse.Namespace) -> int:
     # cores (13 s instead of 1.4 s per iteration measured on 2 cores); passive waiting degrades
     # gracefully. Only effective before torch is first imported in this process.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    _require_torch()
+    require_torch("the rainbow generator")
     from installation.training.rainbow_train import RainbowTrainConfig, RainbowTrainer
 
     config = RainbowTrainConfig.quick() if args.quick else RainbowTrainConfig()
@@ -114,7 +103,7 @@ def configure_export_rainbow(parser: argparse.ArgumentParser) -> None:
 
 def run_export_rainbow(args: argparse.Namespace) -> int:
     """Export a checkpoint to an ONNX file that follows the generator contract."""
-    _require_torch()
+    require_torch("the rainbow generator")
     from installation.training.rainbow_export import export_rainbow
 
     report = export_rainbow(args.checkpoint, args.output)
