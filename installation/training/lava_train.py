@@ -78,6 +78,11 @@ class LavaTrainConfig:
     sequence_weight: float = 0.1
     frame_step_weight: float = 1.0  # match the decoded rollouts' frame change to the footage's
     frame_step_batch: int = 6  # pool rollouts decoded for it, every other iteration
+    # The footage trajectories the stepper learns carry a slow AR(1) dither of this std in every
+    # latent dimension (the generator was trained to shrug off up to ``latent_noise``), so the
+    # latent keeps moving in all its dimensions, not only along the few the footage uses.
+    dither: float = 0.25
+    dither_correlation: float = 0.95  # per step
     latent_smoothing: int = 4  # the stepper learns trajectories averaged over +-N steps
     pool_size: int = 256
     checkpoint_every: int = 250
@@ -405,12 +410,17 @@ class LavaTrainer:
         m.encoder.train()
         return torch.stack(out)
 
+    def _dithered(self, seq: Tensor) -> Tensor:
+        cfg = self.config
+        return dither_trajectories(seq, cfg.dither, cfg.dither_correlation, self.rng)
+
     def _train_stepper(self, budget: int | None) -> None:
         cfg, m = self.config, self.modules
         latents = smooth_trajectories(self.encode_footage(), cfg.latent_smoothing)
         clips, steps, size = latents.shape
         k = cfg.rollout_steps
-        data_step = (latents[:, 1:] - latents[:, :-1]).pow(2).sum(dim=2).sqrt().mean().item()
+        sample = self._dithered(latents[:, : min(steps, 1000)])
+        data_step = (sample[:, 1:] - sample[:, :-1]).pow(2).sum(dim=2).sqrt().mean().item()
         self.stats["footage_latent_step"] = data_step
         frame_step = footage_frame_step(self.footage, spacing=1)
         frame_step_k = footage_frame_step(self.footage, spacing=k)
@@ -422,7 +432,7 @@ class LavaTrainer:
         if self.pool is None:
             idx_c = torch.randint(0, clips, (cfg.pool_size,), generator=self.rng)
             idx_t = torch.randint(0, steps, (cfg.pool_size,), generator=self.rng)
-            self.pool = latents[idx_c, idx_t].clone()
+            self.pool = self._dithered(latents[idx_c, idx_t][:, None])[:, 0].clone()
         total = cfg.stepper_iterations
         bar = tqdm(
             total=total, initial=self.iteration, desc="stepper", unit="it", dynamic_ncols=True
@@ -440,7 +450,7 @@ class LavaTrainer:
             c = torch.randint(0, clips, (b,), generator=self.rng)
             t = torch.randint(0, steps - k, (b,), generator=self.rng)
             offsets = torch.arange(k + 1)
-            seq = latents[c[:, None], t[:, None] + offsets[None, :]]  # [b, k+1, L]
+            seq = self._dithered(latents[c[:, None], t[:, None] + offsets[None, :]])  # [b,k+1,L]
             # Teacher-forced Gaussian likelihood of the next latent, from slightly noised inputs.
             inputs = seq[:, :-1].reshape(-1, size)
             tau = torch.rand(inputs.shape[0], 1, generator=self.rng) * cfg.input_noise
@@ -565,6 +575,26 @@ def footage_frame_step(
         frames = clip[:steps].astype(np.int16)
         changes.append(np.abs(frames[spacing:] - frames[:-spacing]).mean())
     return float(np.mean(changes))
+
+
+def dither_trajectories(
+    seq: Tensor, std: float, correlation: float, generator: torch.Generator
+) -> Tensor:
+    """``seq`` [N, T, L] plus an AR(1) dither along T (stationary std ``std``), re-standardised.
+
+    The dither starts from its stationary distribution and keeps ``correlation`` of itself
+    from one step to the next, so it wanders slowly in every latent dimension.
+    """
+    if std <= 0:
+        return seq
+    innovation = float(np.sqrt(1.0 - correlation**2))
+    eps = torch.randn(seq.shape, generator=generator) * std
+    noise = [eps[:, 0]]
+    for t in range(1, seq.shape[1]):
+        noise.append(correlation * noise[-1] + innovation * eps[:, t])
+    out = seq + torch.stack(noise, dim=1)
+    centred = out - out.mean(dim=-1, keepdim=True)
+    return centred / centred.pow(2).mean(dim=-1, keepdim=True).add(1e-5).sqrt()
 
 
 def smooth_trajectories(latents: Tensor, radius: int) -> Tensor:
