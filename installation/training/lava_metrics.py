@@ -370,6 +370,23 @@ def format_report(r: LavaReport) -> str:
     )
 
 
+def write_figures(model: Path, folder: Path) -> list[Path]:
+    """``lava_rollout.png``: two rows of an onnxruntime rollout from seed 0, after 1,000 steps
+    to settle, one frame every 20 steps, 2x upscaled."""
+    import imageio.v2 as imageio
+
+    session = make_session(model, threads=1)
+    latent_size = int(session.get_inputs()[0].shape[1])
+    rollout = run_rollout(session, start_latent(0, latent_size), 1400, 20)
+    frames = rollout.sampled_frames[50:70]
+    rows = [np.concatenate(list(frames[i * 10 : (i + 1) * 10]), axis=1) for i in range(2)]
+    image = np.concatenate(rows, axis=0).repeat(2, axis=0).repeat(2, axis=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "lava_rollout.png"
+    imageio.imwrite(path, image)
+    return [path]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -385,8 +402,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--spacing", type=int, default=10, help="steps between frames used for the SWD"
     )
+    parser.add_argument(
+        "--figures", type=Path, metavar="DIR", help="also write lava_rollout.png here"
+    )
     args = parser.parse_args(argv)
     try:
+        if args.figures:
+            for path in write_figures(args.model, args.figures):
+                print(f"wrote {path}")
         report = measure(
             args.model, args.seeds, args.steps, args.frames, args.footage_clips, args.spacing
         )

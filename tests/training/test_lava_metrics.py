@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import imageio.v2 as imageio
 import numpy as np
 import pytest
 
@@ -56,10 +57,12 @@ def test_patch_swd_ratio_separates_alike_from_unlike() -> None:
 def test_a_whole_report_on_a_small_lava_model(tmp_path: Path) -> None:
     model = make_lava_lamp(tmp_path / "lamp.onnx", step_seconds=0.1)
     out = tmp_path / "report.json"
+    small = ["--seeds", "2", "--steps", "300", "--frames", "40", "--footage-clips", "2"]
     code = main(
-        [str(model), "--out", str(out), "--seeds", "2", "--steps", "300", "--frames", "40"]
-        + ["--footage-clips", "2", "--spacing", "5"]
+        [str(model), "--out", str(out), *small, "--spacing", "5", "--figures", str(tmp_path)]
     )
+    strip = imageio.imread(tmp_path / "lava_rollout.png")
+    assert strip.shape == (2 * 64 * 2, 10 * 64 * 2, 3)
     report = json.loads(out.read_text())
     assert code in (0, 1)  # 1 when a limit fails: this test model is a plain rotation
     assert code == (0 if all(report["passes"].values()) else 1)
