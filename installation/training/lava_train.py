@@ -85,7 +85,7 @@ class LavaTrainConfig:
     # The footage trajectories the stepper learns carry a slow AR(1) dither of this std in every
     # latent dimension (the generator was trained to shrug off up to ``latent_noise``), so the
     # latent keeps moving in all its dimensions, not only along the few the footage uses.
-    dither: float = 0.3
+    dither: float = 0.25
     dither_correlation: float = 0.95  # per step
     latent_smoothing: int = 4  # the stepper learns trajectories averaged over +-N steps
     pool_size: int = 256
@@ -487,14 +487,12 @@ class LavaTrainer:
                 decoded = m.generator(picked.reshape(-1, size))[:, :3]
                 decoded = decoded.reshape(picked.shape[0], k + 1, *decoded.shape[1:])
                 # Both the one-step and the k-step change: jitter grows like sqrt(k), flow like k.
-                # Per rollout, so that no rollout may rest for long (a batch mean let the
-                # lamp sit still for 100 s at a time in one of five long rollouts).
-                change = (decoded[:, 1:] - decoded[:, :-1]).abs().mean(dim=(1, 2, 3, 4)) * 127.5
-                change_k = (decoded[:, -1] - decoded[:, 0]).abs().mean(dim=(1, 2, 3)) * 127.5
-                frame_ratio = change_k.detach().mean() / frame_step_k
+                change = (decoded[:, 1:] - decoded[:, :-1]).abs().mean() * 127.5
+                change_k = (decoded[:, -1] - decoded[:, 0]).abs().mean() * 127.5
+                frame_ratio = change_k.detach() / frame_step_k
                 loss = loss + cfg.frame_step_weight * (
-                    torch.log(change / frame_step).pow(2).mean()
-                    + torch.log(change_k / frame_step_k).pow(2).mean()
+                    torch.log(change / frame_step).pow(2)
+                    + torch.log(change_k / frame_step_k).pow(2)
                 )
             self.opt_st.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
