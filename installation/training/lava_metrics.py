@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from installation.errors import TrainingError
+from installation.training.image_grid import write_grid
 from installation.training.lava_simulator import footage_array
 
 HELD_OUT_SEED = 1_000_000  # training clips use seeds below this
@@ -68,7 +69,6 @@ class Rollout:
     frame_mad: FloatArray  # mean |frame_t - frame_{t-1}| per step (first entry 0)
     latents: NDArray[np.float32]
     sampled_frames: NDArray[np.uint8]
-    thumbnails: FloatArray  # 16x16 thumbnails of the sampled frames, flattened
     finite: bool
 
 
@@ -98,8 +98,7 @@ def run_rollout(session: Any, z0: NDArray[np.float32], steps: int, sample_every:
         if not np.all(np.isfinite(z)):
             finite = False
             break
-    sampled = np.stack(frames)
-    return Rollout(z_mean, z_std, mad, latents, sampled, thumbnails(sampled), finite)
+    return Rollout(z_mean, z_std, mad, latents, np.stack(frames), finite)
 
 
 def thumbnails(frames: NDArray[np.uint8], factor: int = 4) -> FloatArray:
@@ -295,7 +294,9 @@ def measure(
     # For the reader, not a limit: how close the *pictures* come back (16x16 thumbnails of the
     # sampled frames, same lags), for the model and for the held-out footage.
     lo, hi = 50 // spacing, 5000 // spacing
-    frame_nearest = min(closest_frame_return(r.thumbnails, lo, hi) for r in rollouts)
+    frame_nearest = min(
+        closest_frame_return(thumbnails(r.sampled_frames), lo, hi) for r in rollouts
+    )
     footage_nearest = min(
         closest_frame_return(thumbnails(np.ascontiguousarray(clip[::spacing])), lo, hi)
         for clip in set_a
@@ -373,17 +374,13 @@ def format_report(r: LavaReport) -> str:
 def write_figures(model: Path, folder: Path) -> list[Path]:
     """``lava_rollout.png``: two rows of an onnxruntime rollout from seed 0, after 1,000 steps
     to settle, one frame every 20 steps, 2x upscaled."""
-    import imageio.v2 as imageio
-
     session = make_session(model, threads=1)
     latent_size = int(session.get_inputs()[0].shape[1])
     rollout = run_rollout(session, start_latent(0, latent_size), 1400, 20)
     frames = rollout.sampled_frames[50:70]
-    rows = [np.concatenate(list(frames[i * 10 : (i + 1) * 10]), axis=1) for i in range(2)]
-    image = np.concatenate(rows, axis=0).repeat(2, axis=0).repeat(2, axis=1)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "lava_rollout.png"
-    imageio.imwrite(path, image)
+    write_grid(path, frames.reshape(2, 10, *frames.shape[1:]), scale=2)
     return [path]
 
 

@@ -23,9 +23,9 @@ FRAME_SIZE = 64
 
 
 def standardise(z: Tensor, eps: float = 1e-5) -> Tensor:
-    """Per sample: subtract the mean over the latent dims and divide by the standard deviation."""
-    centred = z - z.mean(dim=1, keepdim=True)
-    return centred / torch.sqrt(centred.pow(2).mean(dim=1, keepdim=True) + eps)
+    """Per latent (the last dim holds the latent dims): subtract the mean, divide by the std."""
+    centred = z - z.mean(dim=-1, keepdim=True)
+    return centred / torch.sqrt(centred.pow(2).mean(dim=-1, keepdim=True) + eps)
 
 
 def moment_penalty(z: Tensor, dim: int = 0) -> Tensor:

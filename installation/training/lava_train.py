@@ -38,6 +38,7 @@ from tqdm import tqdm
 from installation.errors import TrainingError
 from installation.training import checkpoints
 from installation.training.checkpoints import save_checkpoint
+from installation.training.image_grid import write_grid
 from installation.training.lava_model import (
     FrameDiscriminator,
     LavaEncoder,
@@ -47,6 +48,7 @@ from installation.training.lava_model import (
     frames_to_tensor,
     moment_penalty,
     parameter_count,
+    standardise,
     tensor_to_frames,
 )
 from installation.training.lava_simulator import footage_array
@@ -539,7 +541,7 @@ class LavaTrainer:
         recon = m.generator(m.encoder(pairs))[:, :3]
         top = tensor_to_frames(pairs[:, 3:]).numpy()
         bottom = tensor_to_frames(recon).numpy()
-        write_grid(self.run_dir / "samples_reconstruction.png", np.stack([top, bottom]))
+        write_grid(self.run_dir / "samples_reconstruction.png", np.stack([top, bottom]), scale=2)
 
     @torch.no_grad()
     def rollout_frames(self, steps: int, start: Tensor) -> NDArray[np.uint8]:
@@ -558,7 +560,7 @@ class LavaTrainer:
         for i in range(4):
             start = latents[i % latents.shape[0], (i * 97) % latents.shape[1]][None]
             rows.append(self.rollout_frames(8 * 25, start)[::25])
-        write_grid(self.run_dir / "samples_rollout.png", np.stack(rows))
+        write_grid(self.run_dir / "samples_rollout.png", np.stack(rows), scale=2)
         frames = self.rollout_frames(self.config.rollout_video_steps, latents[0, 0][None])
         write_video(self.run_dir / "rollout.mp4", frames, fps=round(1.0 / self.config.step_seconds))
         summary = {
@@ -596,9 +598,7 @@ def dither_trajectories(
     noise = [eps[:, 0]]
     for t in range(1, seq.shape[1]):
         noise.append(correlation * noise[-1] + innovation * eps[:, t])
-    out = seq + torch.stack(noise, dim=1)
-    centred = out - out.mean(dim=-1, keepdim=True)
-    return centred / centred.pow(2).mean(dim=-1, keepdim=True).add(1e-5).sqrt()
+    return standardise(seq + torch.stack(noise, dim=1))
 
 
 def smooth_trajectories(latents: Tensor, radius: int) -> Tensor:
@@ -615,8 +615,7 @@ def smooth_trajectories(latents: Tensor, radius: int) -> Tensor:
     )
     c = torch.cumsum(torch.cat([torch.zeros_like(padded[:, :1]), padded], dim=1), dim=1)
     mean = (c[:, window:] - c[:, :-window]) / window
-    centred = mean - mean.mean(dim=2, keepdim=True)
-    return centred / centred.pow(2).mean(dim=2, keepdim=True).add(1e-5).sqrt()
+    return standardise(mean)
 
 
 def set_learning_rate(optimizer: torch.optim.Optimizer, base: float, progress: float) -> None:
@@ -624,15 +623,6 @@ def set_learning_rate(optimizer: torch.optim.Optimizer, base: float, progress: f
     factor = 1.0 if progress < 0.7 else max(0.1, (1.0 - progress) / 0.3)
     for group in optimizer.param_groups:
         group["lr"] = base * factor
-
-
-def write_grid(path: Path, rows: NDArray[np.uint8], scale: int = 2) -> None:
-    """Save frames [R, C, H, W, 3] as one PNG grid, upscaled ``scale`` times."""
-    import imageio.v2 as imageio
-
-    grid = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
-    grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
-    imageio.imwrite(path, grid)
 
 
 def write_video(path: Path, frames: NDArray[np.uint8], fps: int) -> Path:

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from installation.errors import TrainingError
+from installation.training.image_grid import write_grid
 from installation.training.lava_metrics import patch_swd_ratio
 from installation.training.rainbow_renderer import render_dataset
 
@@ -278,22 +279,16 @@ def format_report(r: RainbowReport) -> str:
 def write_figures(model: Path, folder: Path) -> list[Path]:
     """``rainbow_samples.png`` (24 samples at psi 0.8) and ``rainbow_truncation.png`` (a row
     per psi 0, 0.25, 0.5, 0.75, 1 for the same 8 z) of an exported generator, 2x upscaled."""
-    import imageio.v2 as imageio
-
     session = make_session(model)
     size = int(session.get_inputs()[0].shape[1])
     folder.mkdir(parents=True, exist_ok=True)
-
-    def grid(rows: list[Images]) -> Images:
-        image = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
-        return np.asarray(image.repeat(2, axis=0).repeat(2, axis=1))
 
     samples = generate(session, latents(11, 24, size), 0.8)
     z = latents(12, 8, size)
     truncation = [generate(session, z, psi) for psi in (0.0, 0.25, 0.5, 0.75, 1.0)]
     paths = [folder / "rainbow_samples.png", folder / "rainbow_truncation.png"]
-    imageio.imwrite(paths[0], grid([samples[i * 6 : (i + 1) * 6] for i in range(4)]))
-    imageio.imwrite(paths[1], grid(truncation))
+    write_grid(paths[0], samples.reshape(4, 6, *samples.shape[1:]), scale=2)
+    write_grid(paths[1], truncation, scale=2)
     return paths
 
 

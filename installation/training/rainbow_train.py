@@ -33,6 +33,7 @@ from tqdm import tqdm
 from installation.errors import TrainingError
 from installation.training import checkpoints
 from installation.training.checkpoints import save_checkpoint
+from installation.training.image_grid import write_grid
 from installation.training.rainbow_model import (
     RainbowDiscriminator,
     RainbowGenerator,
@@ -428,13 +429,3 @@ def validate_config(config: RainbowTrainConfig) -> None:
             "--device cuda was asked for but torch sees no CUDA GPU. Install a CUDA build of "
             "torch (see pytorch.org) or train with --device cpu."
         )
-
-
-def write_grid(path: Path, rows: NDArray[np.uint8], scale: int = 1) -> None:
-    """Save images [R, C, H, W, 3] as one PNG grid, upscaled ``scale`` times."""
-    import imageio.v2 as imageio
-
-    grid = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
-    if scale > 1:
-        grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
-    imageio.imwrite(path, grid)
