@@ -34,6 +34,7 @@ from installation.errors import TrainingError
 from installation.training import checkpoints
 from installation.training.checkpoints import save_checkpoint
 from installation.training.image_grid import write_grid
+from installation.training.patch_swd_loss import patch_swd_loss
 from installation.training.rainbow_model import (
     RainbowDiscriminator,
     RainbowGenerator,
@@ -67,6 +68,8 @@ class RainbowTrainConfig:
     ema_half_life_images: int = 2000
     ema_rampup: float = 0.1  # the EMA half-life is at most this share of the images seen
     mirror: bool = True
+    swd_weight: float = 30.0  # weight of the patch distribution term in the generator loss
+    swd_real_images: int = 64  # real images per iteration that the generated patches match
     time_budget_minutes: float | None = 100.0  # stop early (and say so) past this wall time
     checkpoint_every: int = 200
     samples_every: int = 500
@@ -269,12 +272,12 @@ class RainbowTrainer:
 
     # --- training ------------------------------------------------------------------------
 
-    def _real_batch(self) -> Tensor:
+    def _real_batch(self, n: int) -> Tensor:
         cfg = self.config
-        idx = torch.randint(0, len(self.data), (cfg.batch,), generator=self.rng).numpy()
+        idx = torch.randint(0, len(self.data), (n,), generator=self.rng).numpy()
         x = images_to_tensor(torch.from_numpy(np.ascontiguousarray(self.data[np.sort(idx)])))
         if cfg.mirror:
-            flip = torch.rand(cfg.batch, generator=self.rng) < 0.5
+            flip = torch.rand(n, generator=self.rng) < 0.5
             x = torch.where(flip[:, None, None, None], x.flip(3), x)
         return x.to(self.device)
 
@@ -300,16 +303,20 @@ class RainbowTrainer:
         """One generator step and one discriminator step; returns the losses."""
         cfg = self.config
         g, d = self.generator, self.discriminator
-        # Generator: non-saturating loss; the mapping updates w_avg here.
+        # Generator: non-saturating loss plus the patch distribution term; the mapping
+        # updates w_avg here.
         d.requires_grad_(False)
         fake = g(self._latents(cfg.batch), update_w_avg=True)
         g_loss = F.softplus(-d(fake)).mean()
+        swd = torch.zeros((), device=self.device)
+        if cfg.swd_weight > 0:
+            swd = patch_swd_loss(fake, self._real_batch(cfg.swd_real_images), self.rng)
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()  # type: ignore[no-untyped-call]
+        (g_loss + cfg.swd_weight * swd).backward()  # type: ignore[no-untyped-call]
         self.opt_g.step()
         d.requires_grad_(True)
         # Discriminator: logistic loss, plus lazy R1 on the reals.
-        real = self._real_batch()
+        real = self._real_batch(cfg.batch)
         do_r1 = cfg.r1_gamma > 0 and self.iteration % cfg.r1_every == 0
         real.requires_grad_(do_r1)
         real_logits = d(real)
@@ -323,7 +330,7 @@ class RainbowTrainer:
         d_loss.backward()  # type: ignore[no-untyped-call]
         self.opt_d.step()
         self._update_ema()
-        return {"g": g_loss.item(), "d": d_loss.item(), "r1": r1.item()}
+        return {"g": g_loss.item(), "d": d_loss.item(), "r1": r1.item(), "swd": swd.item()}
 
     def train(self, stop_after: int | None = None) -> Path:
         """Train to the configured iterations; ``stop_after`` iterations of this call (tests)."""
@@ -359,7 +366,12 @@ class RainbowTrainer:
             self.elapsed += time.perf_counter() - t0
             r1_last = losses["r1"] if losses["r1"] else r1_last
             bar.update(1)
-            bar.set_postfix(g=f"{losses['g']:.3f}", d=f"{losses['d']:.3f}", r1=f"{r1_last:.3f}")
+            bar.set_postfix(
+                g=f"{losses['g']:.3f}",
+                d=f"{losses['d']:.3f}",
+                r1=f"{r1_last:.3f}",
+                swd=f"{losses['swd']:.3f}",
+            )
             if self.iteration % cfg.checkpoint_every == 0:
                 self.save()
             if self.iteration % cfg.samples_every == 0:
