@@ -17,6 +17,7 @@ would still need the patch sampling).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 from torch.nn import functional as F
@@ -58,9 +59,22 @@ def sliced_wasserstein(
     """Mean 1-D Wasserstein-1 distance of ``fake`` [N, D] and ``real`` [M, D] over directions."""
     dirs = torch.randn(fake.shape[1], directions, generator=generator).to(fake.device, fake.dtype)
     dirs = dirs / dirs.norm(dim=0, keepdim=True)
-    pf = torch.sort(fake @ dirs, dim=0).values
-    pr = torch.sort(real.detach() @ dirs, dim=0).values
-    return (pf - _quantiles_of_sorted(pr, pf.shape[0])).abs().mean()
+    pf = _sorted_rows(dirs.t() @ fake.t())  # [directions, N]
+    pr = _sorted_rows(dirs.t() @ real.detach().t())  # [directions, M]
+    return (pf - _quantiles_of_sorted(pr.t(), pf.shape[1]).t()).abs().mean()
+
+
+def _sorted_rows(x: Tensor) -> Tensor:
+    """Each row of ``x`` sorted, differentiable (gradients follow the values).
+
+    On the CPU numpy's sort is 4-5x faster than ``torch.sort`` (68 ms vs 15 ms for 128 x 8,192
+    on one core; with torch's it was a fifth of a training step), so the order comes from
+    numpy and the values are gathered in torch.
+    """
+    if x.device.type != "cpu":
+        return torch.sort(x, dim=1).values
+    order = np.argsort(x.detach().numpy(), axis=1)
+    return torch.gather(x, 1, torch.from_numpy(order))
 
 
 def patch_swd_loss(
@@ -82,7 +96,7 @@ def patch_swd_loss(
         f = F.avg_pool2d(fake, factor) if factor > 1 else fake
         r = F.avg_pool2d(real, factor) if factor > 1 else real
         pf = random_patches(f, patches, patch, generator)
-        real_patches = patches * max(1, real.shape[0] // max(1, fake.shape[0]))
+        real_patches = patches * min(2, max(1, real.shape[0] // max(1, fake.shape[0])))
         pr = random_patches(r, real_patches, patch, generator)
         total = total + sliced_wasserstein(pf, pr, directions, generator)
     return total
