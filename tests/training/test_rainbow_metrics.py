@@ -92,6 +92,7 @@ def test_report_of_a_tiny_model(tiny_model: Path, tmp_path: Path) -> None:
     # psi 0 maps every z to w_avg: one image, whatever the training did.
     assert report["psi0_max_spread"] == 0 and report["pixel_std_by_psi"][0] == 0.0
     assert sum(report["sector_histogram"]) == 40
+    assert report["worst_walk_jump_ratio"] >= 1.0 and report["worst_linear_walk_jump_ratio"] >= 1.0
     assert report["swd_ratio"] > 0 and report["swd_ratio_psi08"] > 0
     assert report["passes"]["looks_like_data"] == (report["swd_ratio"] <= 4.0)
     assert report["latency_ms"]["median"] > 0
