@@ -51,7 +51,7 @@ HELD_OUT_SEED = 1_000_000  # training scenes use seeds below this
 
 @dataclass(frozen=True)
 class RainbowTrainConfig:
-    """Everything that defines a rainbow training run (defaults: about 80 min on 2 CPU cores)."""
+    """Everything that defines a rainbow training run (defaults: about 103 min on 2 CPU cores)."""
 
     resolution: int = 128
     w_dim: int = 256
