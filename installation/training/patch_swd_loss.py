@@ -29,6 +29,8 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from installation.training.lava_metrics import sorted_quantiles
+
 
 def random_patches(images: Tensor, count: int, size: int, generator: torch.Generator) -> Tensor:
     """``count`` random ``size`` x ``size`` patches of ``images`` [N, C, H, W], flattened."""
@@ -47,19 +49,6 @@ def random_patches(images: Tensor, count: int, size: int, generator: torch.Gener
     return patches.reshape(count, size * size * c)
 
 
-def _quantiles_of_sorted(sorted_columns: Tensor, n: int) -> Tensor:
-    """``n`` evenly spaced quantiles of each column of a column-sorted [M, K] tensor."""
-    m = sorted_columns.shape[0]
-    if m == n:
-        return sorted_columns
-    pos = (torch.arange(n, dtype=sorted_columns.dtype, device=sorted_columns.device) + 0.5) / n
-    pos = pos * (m - 1)
-    lo = pos.floor().long()
-    hi = torch.clamp(lo + 1, max=m - 1)
-    frac = (pos - lo.to(pos.dtype))[:, None]
-    return sorted_columns[lo] * (1.0 - frac) + sorted_columns[hi] * frac
-
-
 def sliced_wasserstein(
     fake: Tensor, real: Tensor, directions: int, generator: torch.Generator
 ) -> Tensor:
@@ -67,8 +56,10 @@ def sliced_wasserstein(
     dirs = torch.randn(fake.shape[1], directions, generator=generator).to(fake.device, fake.dtype)
     dirs = dirs / dirs.norm(dim=0, keepdim=True)
     pf = _sorted_rows(dirs.t() @ fake.t())  # [directions, N]
-    pr = _sorted_rows(dirs.t() @ real.detach().t())  # [directions, M]
-    return (pf - _quantiles_of_sorted(pr.t(), pf.shape[1]).t()).abs().mean()
+    # The real side needs no gradient: numpy sorts it and reads it at the N quantiles.
+    pr = np.sort((dirs.t() @ real.detach().t()).cpu().numpy(), axis=1)  # [directions, M]
+    target = sorted_quantiles(pr.T, pf.shape[1]).T  # [directions, N]
+    return (pf - torch.from_numpy(np.ascontiguousarray(target)).to(pf)).abs().mean()
 
 
 def _sorted_rows(x: Tensor) -> Tensor:
@@ -89,7 +80,7 @@ def patch_swd_loss(
     real: Tensor,
     generator: torch.Generator,
     patch: int = 7,
-    patches: int = 2048,
+    patches: int = 2048,  # generated patches per scale; twice as many real ones
     directions: int = 128,
     scales: tuple[int, ...] = (1, 4),
 ) -> Tensor:
@@ -103,7 +94,6 @@ def patch_swd_loss(
         f = F.avg_pool2d(fake, factor) if factor > 1 else fake
         r = F.avg_pool2d(real, factor) if factor > 1 else real
         pf = random_patches(f, patches, patch, generator)
-        real_patches = patches * min(2, max(1, real.shape[0] // max(1, fake.shape[0])))
-        pr = random_patches(r, real_patches, patch, generator)
+        pr = random_patches(r, 2 * patches, patch, generator)  # the real batch is the larger
         total = total + sliced_wasserstein(pf, pr, directions, generator)
     return total

@@ -218,16 +218,16 @@ def measure(
         if psi == 0.0:
             spread = int((images.max(axis=0).astype(int) - images.min(axis=0).astype(int)).max())
     rising = all(b > a for a, b in itertools.pairwise(stds))
-    worst, worst_linear = 0.0, 0.0
     ends = latents(3, 2 * walks, size)
-    for k in range(walks):
-        for spherical in (True, False):
-            mads = walk_mads(session, ends[2 * k], ends[2 * k + 1], walk_steps, spherical)
-            ratio = float(mads.max() / max(float(np.median(mads)), 1e-9))
-            if spherical:
-                worst = max(worst, ratio)
-            else:
-                worst_linear = max(worst_linear, ratio)
+
+    def worst_jump(spherical: bool) -> float:
+        mads = [
+            walk_mads(session, ends[2 * k], ends[2 * k + 1], walk_steps, spherical)
+            for k in range(walks)
+        ]
+        return max(float(m.max() / max(float(np.median(m)), 1e-9)) for m in mads)
+
+    worst, worst_linear = worst_jump(True), worst_jump(False)
     print(f"truncation and walks: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     # Held-out renderer images at the model's resolution: two disjoint sets A and B.
     set_a = render_dataset(range(HELD_OUT_SEED, HELD_OUT_SEED + swd_images), resolution)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from installation.training.lava_metrics import sorted_quantiles  # noqa: E402
 from installation.training.patch_swd_loss import (  # noqa: E402
-    _quantiles_of_sorted,
     patch_swd_loss,
     random_patches,
     sliced_wasserstein,
@@ -36,11 +37,11 @@ def test_random_patches_rejects_images_smaller_than_a_patch() -> None:
 
 
 def test_quantiles_of_a_larger_sorted_set() -> None:
-    columns = torch.arange(9, dtype=torch.float32)[:, None]  # 0..8
-    q = _quantiles_of_sorted(columns, 3)
+    columns = np.arange(9, dtype=np.float64)[:, None]  # 0..8
+    q = sorted_quantiles(columns, 3)
     # positions (k + 0.5) / 3 * 8 = 1.333, 4, 6.667
-    assert torch.allclose(q[:, 0], torch.tensor([4 / 3, 4.0, 20 / 3]))
-    assert torch.equal(_quantiles_of_sorted(columns, 9), columns)
+    assert np.allclose(q[:, 0], [4 / 3, 4.0, 20 / 3])
+    assert np.array_equal(sorted_quantiles(columns, 9), columns)
 
 
 def test_sliced_distance_of_a_shift_is_the_projected_shift() -> None:
