@@ -34,7 +34,7 @@ from installation.errors import TrainingError
 from installation.training import checkpoints
 from installation.training.checkpoints import save_checkpoint
 from installation.training.image_grid import write_grid
-from installation.training.patch_swd_loss import patch_swd_loss
+from installation.training.patch_energy_loss import patch_energy_loss
 from installation.training.rainbow_model import (
     RainbowDiscriminator,
     RainbowGenerator,
@@ -68,8 +68,8 @@ class RainbowTrainConfig:
     ema_half_life_images: int = 2000
     ema_rampup: float = 0.1  # the EMA half-life is at most this share of the images seen
     mirror: bool = True
-    swd_weight: float = 30.0  # weight of the patch distribution term in the generator loss
-    swd_real_images: int = 64  # real images per iteration that the generated patches match
+    patch_loss_weight: float = 50.0  # weight of the patch energy distance in the generator loss
+    patch_loss_real_images: int = 64  # real images per iteration that the generated patches match
     time_budget_minutes: float | None = 100.0  # stop early (and say so) past this wall time
     checkpoint_every: int = 200
     samples_every: int = 500
@@ -308,11 +308,12 @@ class RainbowTrainer:
         d.requires_grad_(False)
         fake = g(self._latents(cfg.batch), update_w_avg=True)
         g_loss = F.softplus(-d(fake)).mean()
-        swd = torch.zeros((), device=self.device)
-        if cfg.swd_weight > 0:
-            swd = patch_swd_loss(fake, self._real_batch(cfg.swd_real_images), self.rng)
+        patch = torch.zeros((), device=self.device)
+        if cfg.patch_loss_weight > 0:
+            real = self._real_batch(cfg.patch_loss_real_images)
+            patch = patch_energy_loss(fake, real, self.rng)
         self.opt_g.zero_grad(set_to_none=True)
-        (g_loss + cfg.swd_weight * swd).backward()  # type: ignore[no-untyped-call]
+        (g_loss + cfg.patch_loss_weight * patch).backward()  # type: ignore[no-untyped-call]
         self.opt_g.step()
         d.requires_grad_(True)
         # Discriminator: logistic loss, plus lazy R1 on the reals.
@@ -330,7 +331,7 @@ class RainbowTrainer:
         d_loss.backward()  # type: ignore[no-untyped-call]
         self.opt_d.step()
         self._update_ema()
-        return {"g": g_loss.item(), "d": d_loss.item(), "r1": r1.item(), "swd": swd.item()}
+        return {"g": g_loss.item(), "d": d_loss.item(), "r1": r1.item(), "patch": patch.item()}
 
     def train(self, stop_after: int | None = None) -> Path:
         """Train to the configured iterations; ``stop_after`` iterations of this call (tests)."""
@@ -370,7 +371,7 @@ class RainbowTrainer:
                 g=f"{losses['g']:.3f}",
                 d=f"{losses['d']:.3f}",
                 r1=f"{r1_last:.3f}",
-                swd=f"{losses['swd']:.3f}",
+                patch=f"{losses['patch']:.4f}",
             )
             if self.iteration % cfg.checkpoint_every == 0:
                 self.save()
