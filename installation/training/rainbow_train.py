@@ -34,7 +34,7 @@ from installation.errors import TrainingError
 from installation.training import checkpoints
 from installation.training.checkpoints import save_checkpoint
 from installation.training.image_grid import write_grid
-from installation.training.patch_swd_loss import patch_swd_loss
+from installation.training.patch_energy_loss import patch_energy_loss
 from installation.training.rainbow_model import (
     RainbowDiscriminator,
     RainbowGenerator,
@@ -43,6 +43,7 @@ from installation.training.rainbow_model import (
     tensor_to_images,
 )
 from installation.training.rainbow_renderer import render_rainbow
+from installation.training.walk_speed_loss import WalkSpeedLoss
 
 CHECKPOINT_NAME = "checkpoint.pt"
 DATASET_NAME = "dataset.npy"
@@ -68,8 +69,12 @@ class RainbowTrainConfig:
     ema_half_life_images: int = 2000
     ema_rampup: float = 0.1  # the EMA half-life is at most this share of the images seen
     mirror: bool = True
-    swd_weight: float = 30.0  # weight of the patch distribution term in the generator loss
-    swd_real_images: int = 64  # real images per iteration that the generated patches match
+    patch_loss_weight: float = 50.0  # weight of the patch energy distance in the generator loss
+    patch_loss_real_images: int = 64  # real images per iteration that the generated patches match
+    walk_loss_weight: float = 8.0  # weight of the walk-speed term (per iteration; applied lazily)
+    walk_loss_every: int = 4  # the walk-speed term runs every this many iterations
+    walk_loss_pairs: int = 4  # walk steps (image pairs) per walk-speed evaluation
+    walk_loss_mapping_only: bool = True  # the walk-speed term trains only the mapping network
     time_budget_minutes: float | None = 100.0  # stop early (and say so) past this wall time
     checkpoint_every: int = 200
     samples_every: int = 500
@@ -91,6 +96,8 @@ class RainbowTrainConfig:
             batch=4,
             r1_every=4,
             ema_half_life_images=50,
+            walk_loss_every=2,
+            walk_loss_pairs=2,
             checkpoint_every=5,
             samples_every=6,
             time_budget_minutes=None,
@@ -219,6 +226,7 @@ class RainbowTrainer:
         self.stopped_early = False
         self.done = False
         self.rng = torch.Generator().manual_seed(config.seed + 1)
+        self.walk_loss = WalkSpeedLoss()
         self.sample_z = torch.randn(
             24, self.generator.z_dim, generator=torch.Generator().manual_seed(1234)
         )
@@ -243,6 +251,7 @@ class RainbowTrainer:
             "elapsed_seconds": self.elapsed,
             "stopped_early": self.stopped_early,
             "done": self.done,
+            "walk_mean_speed": self.walk_loss.mean_speed,
             "modules": {k: _cpu_state(v) for k, v in self._modules().items()},
             "optimizers": {"g": self.opt_g.state_dict(), "d": self.opt_d.state_dict()},
             "rng": {
@@ -262,6 +271,7 @@ class RainbowTrainer:
         self.elapsed = float(state["elapsed_seconds"])
         self.stopped_early = bool(state["stopped_early"])
         self.done = bool(state["done"])
+        self.walk_loss.mean_speed = float(state["walk_mean_speed"])
         torch.set_rng_state(state["rng"]["torch"])
         self.rng.set_state(state["rng"]["sampler"])
         np.random.set_state(state["rng"]["numpy"])
@@ -308,11 +318,15 @@ class RainbowTrainer:
         d.requires_grad_(False)
         fake = g(self._latents(cfg.batch), update_w_avg=True)
         g_loss = F.softplus(-d(fake)).mean()
-        swd = torch.zeros((), device=self.device)
-        if cfg.swd_weight > 0:
-            swd = patch_swd_loss(fake, self._real_batch(cfg.swd_real_images), self.rng)
+        patch = torch.zeros((), device=self.device)
+        if cfg.patch_loss_weight > 0:
+            real = self._real_batch(cfg.patch_loss_real_images)
+            patch = patch_energy_loss(fake, real, self.rng)
         self.opt_g.zero_grad(set_to_none=True)
-        (g_loss + cfg.swd_weight * swd).backward()  # type: ignore[no-untyped-call]
+        (g_loss + cfg.patch_loss_weight * patch).backward()  # type: ignore[no-untyped-call]
+        walk = 0.0
+        if cfg.walk_loss_weight > 0 and self.iteration % cfg.walk_loss_every == 0:
+            walk = self.backward_walk_term()
         self.opt_g.step()
         d.requires_grad_(True)
         # Discriminator: logistic loss, plus lazy R1 on the reals.
@@ -330,7 +344,30 @@ class RainbowTrainer:
         d_loss.backward()  # type: ignore[no-untyped-call]
         self.opt_d.step()
         self._update_ema()
-        return {"g": g_loss.item(), "d": d_loss.item(), "r1": r1.item(), "swd": swd.item()}
+        return {
+            "g": g_loss.item(),
+            "d": d_loss.item(),
+            "r1": r1.item(),
+            "patch": patch.item(),
+            "walk": walk,
+        }
+
+    def backward_walk_term(self) -> float:
+        """Add the walk-speed term's gradients to the generator's; returns the term.
+
+        Lazy, like R1: it runs every ``walk_loss_every`` iterations with its weight scaled to
+        match. With ``walk_loss_mapping_only`` the synthesis network gets no gradient from it
+        (gradients still flow through it to ``w``): the walk is evened out by how z maps to w,
+        not by fading the image features that move.
+        """
+        cfg, g = self.config, self.generator
+        g.synthesis.requires_grad_(not cfg.walk_loss_mapping_only)
+        try:
+            walk = self.walk_loss(g, cfg.walk_loss_pairs, self.rng)
+            (cfg.walk_loss_weight * cfg.walk_loss_every * walk).backward()  # type: ignore[no-untyped-call]
+        finally:
+            g.synthesis.requires_grad_(True)
+        return float(walk.detach())
 
     def train(self, stop_after: int | None = None) -> Path:
         """Train to the configured iterations; ``stop_after`` iterations of this call (tests)."""
@@ -345,7 +382,7 @@ class RainbowTrainer:
             dynamic_ncols=True,
         )
         budget = None if cfg.time_budget_minutes is None else cfg.time_budget_minutes * 60.0
-        r1_last = 0.0
+        r1_last = walk_last = 0.0
         while self.iteration < cfg.iterations:
             if stop_after is not None:
                 if stop_after <= 0:
@@ -365,12 +402,14 @@ class RainbowTrainer:
             self.iteration += 1
             self.elapsed += time.perf_counter() - t0
             r1_last = losses["r1"] if losses["r1"] else r1_last
+            walk_last = losses["walk"] if losses["walk"] else walk_last
             bar.update(1)
             bar.set_postfix(
                 g=f"{losses['g']:.3f}",
                 d=f"{losses['d']:.3f}",
                 r1=f"{r1_last:.3f}",
-                swd=f"{losses['swd']:.3f}",
+                patch=f"{losses['patch']:.4f}",
+                walk=f"{walk_last:.3f}",
             )
             if self.iteration % cfg.checkpoint_every == 0:
                 self.save()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -88,3 +89,19 @@ def test_bad_options_are_training_errors(tmp_path: Path) -> None:
         run_train_rainbow(
             _train_args("--quick", "--out", str(tmp_path), "--images", str(tmp_path / "nope"))
         )
+
+
+@pytest.mark.parametrize("mapping_only", [True, False])
+def test_walk_term_trains_only_the_mapping_when_asked(tmp_path: Path, mapping_only: bool) -> None:
+    config = replace(RainbowTrainConfig.quick(), walk_loss_mapping_only=mapping_only)
+    trainer = RainbowTrainer(config, tmp_path)
+    g = trainer.generator
+    g.zero_grad(set_to_none=True)
+    assert trainer.backward_walk_term() >= 0.0
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in g.mapping.parameters())
+    synthesis_grads = [p.grad for p in g.synthesis.parameters()]
+    if mapping_only:
+        assert all(grad is None for grad in synthesis_grads)
+    else:
+        assert any(grad is not None and grad.abs().sum() > 0 for grad in synthesis_grads)
+    assert all(p.requires_grad for p in g.parameters())  # switched back on for the GAN step
