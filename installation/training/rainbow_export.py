@@ -4,6 +4,16 @@ Inputs ``z`` float32 [N, 512] (any scale: the mapping normalises it) and ``trunc
 float32 [N] (psi per sample); output ``image`` uint8 [N, H, W, 3] RGB. N is dynamic. The
 truncation ``w = w_avg + psi (w - w_avg)`` and the uint8 HWC conversion are in the graph;
 the EMA generator is what is exported.
+
+Latent smoothing (``latent_smoothing`` sigma > 0): the graph's ``w`` is the mapping averaged
+over a fixed set of small offsets of the normalised ``z`` (``sigma * e_k`` and ``-sigma * e_k``
+for 16 fixed Gaussian ``e_k``): ``w(z) = mean_k layers(z/rms(z) + o_k)``, with the
+mapping's layers applied to the offset points as they are. Where the mapping
+is smooth this changes nothing (for a locally linear mapping the antithetic pairs cancel
+exactly); where it jumps between clusters of ``w`` (the GAN's layouts), the jump is spread
+over an angle of about sigma radians, so a walk crosses it in several frames instead of one.
+It is randomized smoothing with the randomness fixed at export, so the graph stays
+deterministic; it costs 32 runs of the small mapping network per image.
 """
 
 from __future__ import annotations
@@ -16,7 +26,11 @@ import torch
 from torch import Tensor, nn
 
 from installation.errors import TrainingError
-from installation.training.rainbow_model import RainbowGenerator, tensor_to_images
+from installation.training.rainbow_model import (
+    RainbowGenerator,
+    normalise_second_moment,
+    tensor_to_images,
+)
 from installation.training.rainbow_train import (
     RainbowTrainConfig,
     ema_generator_from_checkpoint,
@@ -24,18 +38,45 @@ from installation.training.rainbow_train import (
 )
 
 OPSET = 17
+DEFAULT_LATENT_SMOOTHING = 0.2  # sigma of the latent smoothing, in units of the normalised z
+SMOOTHING_PAIRS = 16  # antithetic offset pairs (32 mapping runs per image)
 LICENSE = "MIT (model weights trained by the installation project on its own rendered images)"
 
 
 class GeneratorGraph(nn.Module):
     """``(z, truncation) -> image`` uint8 NHWC: the contract's whole graph."""
 
-    def __init__(self, generator: RainbowGenerator) -> None:
+    offsets: Tensor
+
+    def __init__(self, generator: RainbowGenerator, latent_smoothing: float = 0.0) -> None:
         super().__init__()
+        if latent_smoothing < 0:
+            raise ValueError(f"latent smoothing must be >= 0, got {latent_smoothing}")
         self.generator = generator
+        self.latent_smoothing = latent_smoothing
+        e = torch.randn(
+            SMOOTHING_PAIRS, generator.z_dim, generator=torch.Generator().manual_seed(0)
+        )
+        self.register_buffer("offsets", latent_smoothing * torch.cat([e, -e]))
+
+    def mapped(self, z: Tensor, truncation: Tensor) -> Tensor:
+        """``w`` after truncation, smoothed over the offsets when ``latent_smoothing`` > 0."""
+        g = self.generator
+        if self.latent_smoothing == 0:
+            plain: Tensor = g.mapping(z, truncation)
+            return plain
+        k, z_dim = self.offsets.shape
+        shifted = normalise_second_moment(z)[:, None, :] + self.offsets[None]
+        # The mapping's layers directly: renormalising z + o would shrink z by 1/sqrt(1 + s²)
+        # on average, a bias; unnormalised, the +/- pairs cancel to first order.
+        w: Tensor = g.mapping.net(shifted.reshape(-1, z_dim))
+        w = w.reshape(-1, k, g.mapping.w_dim).mean(dim=1)
+        w_avg = g.mapping.w_avg[None, :]
+        truncated: Tensor = w_avg + truncation.reshape(-1, 1) * (w - w_avg)
+        return truncated
 
     def forward(self, z: Tensor, truncation: Tensor) -> Tensor:
-        return tensor_to_images(self.generator(z, truncation))
+        return tensor_to_images(self.generator.synthesis(self.mapped(z, truncation)))
 
 
 @dataclass(frozen=True)
@@ -60,12 +101,16 @@ def describe_training_data(config: RainbowTrainConfig) -> str:
 
 
 def export_generator(
-    generator: RainbowGenerator, output: Path, trained_on: str, description: str | None = None
+    generator: RainbowGenerator,
+    output: Path,
+    trained_on: str,
+    description: str | None = None,
+    latent_smoothing: float = DEFAULT_LATENT_SMOOTHING,
 ) -> ExportReport:
     """Export ``generator`` to ``output`` with the contract's metadata and verify it."""
     import onnx
 
-    graph = GeneratorGraph(generator.eval()).eval()
+    graph = GeneratorGraph(generator.eval(), latent_smoothing).eval()
     gen = torch.Generator().manual_seed(1)
     z = torch.randn(2, generator.z_dim, generator=gen)
     psi = torch.tensor([0.8, 1.0])
@@ -98,6 +143,7 @@ def export_generator(
         "installation.trained_on": trained_on,
         "installation.license": LICENSE,
         "latent_size": str(generator.z_dim),
+        "installation.latent_smoothing": f"{latent_smoothing:g}",
     }
     onnx.helper.set_model_props(model, props)
     model.producer_name = "installation.training.rainbow_export"
@@ -109,7 +155,9 @@ def export_generator(
     return ExportReport(output, output.stat().st_size, r, diff)
 
 
-def export_rainbow(checkpoint: Path, output: Path) -> ExportReport:
+def export_rainbow(
+    checkpoint: Path, output: Path, latent_smoothing: float = DEFAULT_LATENT_SMOOTHING
+) -> ExportReport:
     """Export a finished ``checkpoint``'s EMA generator to ``output`` and verify it."""
     state = load_checkpoint(Path(checkpoint))
     if not state.get("done"):
@@ -118,7 +166,9 @@ def export_rainbow(checkpoint: Path, output: Path) -> ExportReport:
             "Finish it with `installation train rainbow --resume --out RUN_FOLDER` first."
         )
     config, generator = ema_generator_from_checkpoint(state)
-    return export_generator(generator, output, describe_training_data(config))
+    return export_generator(
+        generator, output, describe_training_data(config), latent_smoothing=latent_smoothing
+    )
 
 
 def verify_against_torch(path: Path, graph: GeneratorGraph, z_dim: int, resolution: int) -> int:

@@ -13,7 +13,12 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 from installation.errors import TrainingError  # noqa: E402
-from installation.training.rainbow_export import export_generator, export_rainbow  # noqa: E402
+from installation.training.rainbow_export import (  # noqa: E402
+    DEFAULT_LATENT_SMOOTHING,
+    GeneratorGraph,
+    export_generator,
+    export_rainbow,
+)
 from installation.training.rainbow_model import (  # noqa: E402
     RainbowGenerator,
     normalise_second_moment,
@@ -66,6 +71,7 @@ def test_metadata_names_kind_contract_and_latent_size(exported: Path) -> None:
     for key in ("installation.description", "installation.trained_on", "installation.license"):
         assert props[key].strip()
     assert props["latent_size"] == "512"
+    assert float(props["installation.latent_smoothing"]) == DEFAULT_LATENT_SMOOTHING
     onnx.checker.check_model(model)
 
 
@@ -116,3 +122,42 @@ def test_export_of_an_unfinished_run_is_refused(tmp_path: Path) -> None:
 def test_missing_checkpoint_is_a_training_error(tmp_path: Path) -> None:
     with pytest.raises(TrainingError, match="No checkpoint"):
         export_rainbow(tmp_path / "nope.pt", tmp_path / "x.onnx")
+
+
+def _tiny_generator() -> RainbowGenerator:
+    torch.manual_seed(4)
+    g = RainbowGenerator(resolution=8, w_dim=16, mapping_layers=2, channel_base=64, channel_max=8)
+    g.mapping.w_avg.copy_(torch.randn(16))
+    return g.eval()
+
+
+def test_latent_smoothing_leaves_a_linear_mapping_alone() -> None:
+    """The offsets come in +/- pairs, so a locally linear mapping gives exactly its own w."""
+    g = _tiny_generator()
+    for layer in g.mapping.net:
+        layer.activate = False  # the mapping becomes affine
+    z, psi = torch.randn(5, 512), torch.full((5,), 0.8)
+    with torch.no_grad():
+        plain = GeneratorGraph(g, 0.0).mapped(z, psi)
+        smoothed = GeneratorGraph(g, 0.3).mapped(z, psi)
+    assert torch.allclose(plain, smoothed, atol=1e-4)
+
+
+def test_latent_smoothing_averages_the_mapping_around_z() -> None:
+    g = _tiny_generator()
+    graph = GeneratorGraph(g, 0.3)
+    z, psi = torch.randn(2, 512), torch.ones(2)
+    with torch.no_grad():
+        got = graph.mapped(z, psi)
+        zn = normalise_second_moment(z)
+        want = torch.stack([g.mapping.net(zn[i] + graph.offsets).mean(0) for i in range(2)])
+        plain = GeneratorGraph(g, 0.0).mapped(z, psi)
+    assert torch.allclose(got, want, atol=1e-5)
+    assert not torch.allclose(got, plain, atol=1e-3)  # the leaky ReLUs make it differ
+    assert graph.offsets.shape[0] == 32
+    assert torch.allclose(graph.offsets[:16], -graph.offsets[16:])
+
+
+def test_negative_latent_smoothing_is_refused() -> None:
+    with pytest.raises(ValueError, match=">= 0"):
+        GeneratorGraph(_tiny_generator(), -0.1)

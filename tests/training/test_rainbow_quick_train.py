@@ -105,3 +105,13 @@ def test_walk_term_trains_only_the_mapping_when_asked(tmp_path: Path, mapping_on
     else:
         assert any(grad is not None and grad.abs().sum() > 0 for grad in synthesis_grads)
     assert all(p.requires_grad for p in g.parameters())  # switched back on for the GAN step
+
+
+def test_export_latent_smoothing_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _export_args("c.pt").latent_smoothing is None  # the shipped default is used
+    assert _export_args("c.pt", "--latent-smoothing", "0").latent_smoothing == 0.0
+    for bad in ("-0.1", "lots"):
+        with pytest.raises(SystemExit) as exit_info:
+            _export_args("c.pt", "--latent-smoothing", bad)
+        assert exit_info.value.code == 2
+    assert "--latent-smoothing" in capsys.readouterr().err
