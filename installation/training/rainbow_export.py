@@ -70,10 +70,7 @@ class GeneratorGraph(nn.Module):
         # The mapping's layers directly: renormalising z + o would shrink z by 1/sqrt(1 + s²)
         # on average, a bias; unnormalised, the +/- pairs cancel to first order.
         w: Tensor = g.mapping.net(shifted.reshape(-1, z_dim))
-        w = w.reshape(-1, k, g.mapping.w_dim).mean(dim=1)
-        w_avg = g.mapping.w_avg[None, :]
-        truncated: Tensor = w_avg + truncation.reshape(-1, 1) * (w - w_avg)
-        return truncated
+        return g.mapping.truncate(w.reshape(-1, k, g.mapping.w_dim).mean(dim=1), truncation)
 
     def forward(self, z: Tensor, truncation: Tensor) -> Tensor:
         return tensor_to_images(self.generator.synthesis(self.mapped(z, truncation)))

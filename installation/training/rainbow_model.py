@@ -86,10 +86,13 @@ class MappingNetwork(nn.Module):
         if update_w_avg:
             with torch.no_grad():
                 self.w_avg.copy_(w.detach().mean(0).lerp(self.w_avg, self.w_avg_beta))
-        if psi is not None:
-            w_avg = self.w_avg[None, :]
-            w = w_avg + psi.reshape(-1, 1) * (w - w_avg)
-        return w
+        return w if psi is None else self.truncate(w, psi)
+
+    def truncate(self, w: Tensor, psi: Tensor) -> Tensor:
+        """``w_avg + psi (w - w_avg)`` per sample (``psi`` [N])."""
+        w_avg = self.w_avg[None, :]
+        out: Tensor = w_avg + psi.reshape(-1, 1) * (w - w_avg)
+        return out
 
 
 class ModulatedConv(nn.Module):
