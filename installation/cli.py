@@ -94,7 +94,8 @@ def _add_training(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     train_kinds = train.add_subparsers(dest="model", metavar="MODEL", required=True)
     export = sub.add_parser("export", help="export a trained checkpoint to ONNX")
     export_kinds = export.add_subparsers(dest="model", metavar="MODEL", required=True)
-    from installation.training import lava_commands, rainbow_commands
+    from installation.training.lava import commands as lava_commands
+    from installation.training.rainbow import commands as rainbow_commands
 
     lava_train = train_kinds.add_parser("lava", help="the neural lava lamp")
     lava_commands.configure_train_lava(lava_train)

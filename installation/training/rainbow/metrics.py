@@ -1,6 +1,6 @@
 """The rainbow generator's measures, run on an exported ONNX file with onnxruntime.
 
-    python -m installation.training.rainbow_metrics exported_models/rainbow.onnx --out report.json
+    python -m installation.training.rainbow.metrics exported_models/rainbow.onnx --out report.json
 
 * Rainbow colours: at psi 0.8, the share of 1,000 samples with saturated pixels
   (HSV S > 0.35 and V > 0.25) in at least 5 of the 6 hue sectors (red, yellow, green, cyan,
@@ -41,9 +41,9 @@ from numpy.typing import NDArray
 
 from installation.errors import TrainingError
 from installation.scenes.latent_walk import slerp
-from installation.training.image_grid import write_grid
-from installation.training.lava_metrics import patch_swd_ratio
-from installation.training.rainbow_renderer import render_dataset
+from installation.training.common.image_grid import write_grid
+from installation.training.lava.metrics import patch_swd_ratio
+from installation.training.rainbow.renderer import render_dataset
 
 HELD_OUT_SEED = 1_000_000  # training scenes use seeds below this
 MIN_SECTOR_FRACTION = 0.001

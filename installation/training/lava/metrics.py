@@ -1,6 +1,6 @@
 """The neural lava lamp's measures, run on an exported ONNX file with onnxruntime.
 
-    python -m installation.training.lava_metrics exported_models/lava_lamp.onnx --out report.json
+    python -m installation.training.lava.metrics exported_models/lava_lamp.onnx --out report.json
 
 * Never diverges: from 5 seeds, 100,000 steps each, no NaN/Inf, and the per-step mean and
   std of z, averaged over any 100 consecutive steps, stay within +-0.1 of 0 and 1.
@@ -28,8 +28,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from installation.errors import TrainingError
-from installation.training.image_grid import write_grid
-from installation.training.lava_simulator import footage_array
+from installation.training.common.image_grid import write_grid
+from installation.training.lava.simulator import footage_array
 
 HELD_OUT_SEED = 1_000_000  # training clips use seeds below this
 FloatArray = NDArray[np.float64]

@@ -13,8 +13,8 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 from installation.errors import TrainingError  # noqa: E402
-from installation.training.lava_export import export_lava  # noqa: E402
-from installation.training.lava_train import LavaTrainConfig, LavaTrainer  # noqa: E402
+from installation.training.lava.export import export_lava  # noqa: E402
+from installation.training.lava.train import LavaTrainConfig, LavaTrainer  # noqa: E402
 
 _ORT_TYPES = {"tensor(float)": "float32", "tensor(uint8)": "uint8"}
 

@@ -8,8 +8,8 @@ exported. Checkpoints are atomic and ``--resume`` continues bit for bit; sample 
 EMA generator at psi 0.8 go to the run folder as it trains.
 
 The default data set is ``dataset_images`` procedural scenes from
-``installation.training.rainbow_renderer`` (cached in the run folder); ``images`` names a
-folder of photos instead (``installation.training.image_folder``).
+``installation.training.rainbow.renderer`` (cached in the run folder); ``images`` names a
+folder of photos instead (``installation.training.rainbow.image_folder``).
 """
 
 from __future__ import annotations
@@ -31,19 +31,19 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from installation.errors import TrainingError
-from installation.training import checkpoints
-from installation.training.checkpoints import save_checkpoint
-from installation.training.image_grid import write_grid
-from installation.training.patch_energy_loss import patch_energy_loss
-from installation.training.rainbow_model import (
+from installation.training.common import checkpoints
+from installation.training.common.checkpoints import save_checkpoint
+from installation.training.common.image_grid import write_grid
+from installation.training.rainbow.model import (
     RainbowDiscriminator,
     RainbowGenerator,
     images_to_tensor,
     parameter_count,
     tensor_to_images,
 )
-from installation.training.rainbow_renderer import render_rainbow
-from installation.training.walk_speed_loss import WalkSpeedLoss
+from installation.training.rainbow.patch_energy_loss import patch_energy_loss
+from installation.training.rainbow.renderer import render_rainbow
+from installation.training.rainbow.walk_speed_loss import WalkSpeedLoss
 
 CHECKPOINT_NAME = "checkpoint.pt"
 DATASET_NAME = "dataset.npy"
@@ -148,7 +148,7 @@ def load_or_make_dataset(config: RainbowTrainConfig, run_dir: Path) -> NDArray[n
     if cache.is_file() and meta_path.is_file() and json.loads(meta_path.read_text()) == meta:
         return np.asarray(np.load(cache, mmap_mode="r"))
     if config.images:
-        from installation.training.image_folder import load_image_folder
+        from installation.training.rainbow.image_folder import load_image_folder
 
         data = load_image_folder(Path(config.images), config.resolution)
     else:

@@ -13,13 +13,13 @@ torch = pytest.importorskip("torch")
 ort = pytest.importorskip("onnxruntime")
 
 from installation.errors import TrainingError  # noqa: E402
-from installation.training.rainbow_commands import (  # noqa: E402
+from installation.training.rainbow.commands import (  # noqa: E402
     configure_export_rainbow,
     configure_train_rainbow,
     run_export_rainbow,
     run_train_rainbow,
 )
-from installation.training.rainbow_train import (  # noqa: E402
+from installation.training.rainbow.train import (  # noqa: E402
     RainbowTrainConfig,
     RainbowTrainer,
     load_checkpoint,

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 from torch import Tensor, nn  # noqa: E402
 
 from installation.scenes.latent_walk import slerp  # noqa: E402
-from installation.training.walk_speed_loss import WalkSpeedLoss, slerp_rows  # noqa: E402
+from installation.training.rainbow.walk_speed_loss import WalkSpeedLoss, slerp_rows  # noqa: E402
 
 
 class CliffGenerator(nn.Module):

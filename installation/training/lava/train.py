@@ -36,10 +36,10 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from installation.errors import TrainingError
-from installation.training import checkpoints
-from installation.training.checkpoints import save_checkpoint
-from installation.training.image_grid import write_grid
-from installation.training.lava_model import (
+from installation.training.common import checkpoints
+from installation.training.common.checkpoints import save_checkpoint
+from installation.training.common.image_grid import write_grid
+from installation.training.lava.model import (
     FrameDiscriminator,
     LavaEncoder,
     LavaGenerator,
@@ -51,7 +51,7 @@ from installation.training.lava_model import (
     standardise,
     tensor_to_frames,
 )
-from installation.training.lava_simulator import footage_array
+from installation.training.lava.simulator import footage_array
 
 CHECKPOINT_NAME = "checkpoint.pt"
 FOOTAGE_NAME = "footage.npy"
@@ -172,7 +172,7 @@ def load_or_make_footage(config: LavaTrainConfig, run_dir: Path) -> NDArray[np.u
     if cache.is_file() and meta_path.is_file() and json.loads(meta_path.read_text()) == meta:
         return np.asarray(np.load(cache, mmap_mode="r"))
     if config.video:
-        from installation.training.video_footage import load_video_footage
+        from installation.training.lava.video_footage import load_video_footage
 
         frames = load_video_footage(Path(config.video), step_seconds=config.step_seconds)
         clips = frames[None]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from installation.training.rainbow_metrics import (
+from installation.training.rainbow.metrics import (
     hue_sectors_present,
     main,
     pixel_std,
@@ -70,8 +70,8 @@ def test_missing_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("torch")
-    from installation.training.rainbow_export import export_rainbow
-    from installation.training.rainbow_train import RainbowTrainConfig, RainbowTrainer
+    from installation.training.rainbow.export import export_rainbow
+    from installation.training.rainbow.train import RainbowTrainConfig, RainbowTrainer
 
     folder = tmp_path_factory.mktemp("rainbow_metrics")
     checkpoint = RainbowTrainer(RainbowTrainConfig.quick(), folder / "run").train()

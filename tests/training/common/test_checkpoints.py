@@ -7,9 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from installation.errors import TrainingError  # noqa: E402
-from installation.training.checkpoints import save_checkpoint  # noqa: E402
-from installation.training.lava_train import load_checkpoint as load_lava  # noqa: E402
-from installation.training.rainbow_train import load_checkpoint as load_rainbow  # noqa: E402
+from installation.training.common.checkpoints import save_checkpoint  # noqa: E402
+from installation.training.lava.train import load_checkpoint as load_lava  # noqa: E402
+from installation.training.rainbow.train import load_checkpoint as load_rainbow  # noqa: E402
 
 
 def test_missing_corrupt_and_wrong_kind_checkpoints_are_refused(tmp_path: Path) -> None:

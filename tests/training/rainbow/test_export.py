@@ -13,17 +13,17 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 from installation.errors import TrainingError  # noqa: E402
-from installation.training.rainbow_export import (  # noqa: E402
+from installation.training.rainbow.export import (  # noqa: E402
     DEFAULT_LATENT_SMOOTHING,
     GeneratorGraph,
     export_generator,
     export_rainbow,
 )
-from installation.training.rainbow_model import (  # noqa: E402
+from installation.training.rainbow.model import (  # noqa: E402
     RainbowGenerator,
     normalise_second_moment,
 )
-from installation.training.rainbow_train import RainbowTrainConfig, RainbowTrainer  # noqa: E402
+from installation.training.rainbow.train import RainbowTrainConfig, RainbowTrainer  # noqa: E402
 
 RESOLUTION = 16
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from installation.training.rainbow_renderer import (
+from installation.training.rainbow.renderer import (
     BowOptics,
     Camera,
     angle_map,

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from installation.errors import TrainingError
-from installation.training.torch_check import require_torch
+from installation.training.common.torch_check import require_torch
 
 
 def configure_train_lava(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +56,7 @@ def configure_train_lava(parser: argparse.ArgumentParser) -> None:
 def run_train_lava(args: argparse.Namespace) -> int:
     """Train (or resume) the lava lamp; prints where the checkpoint and samples are."""
     require_torch("the lava lamp")
-    from installation.training.lava_train import LavaTrainConfig, LavaTrainer
+    from installation.training.lava.train import LavaTrainConfig, LavaTrainer
 
     config = LavaTrainConfig.quick() if args.quick else LavaTrainConfig()
     config = replace(config, seed=args.seed)
@@ -102,7 +102,7 @@ def configure_export_lava(parser: argparse.ArgumentParser) -> None:
 def run_export_lava(args: argparse.Namespace) -> int:
     """Export a checkpoint to an ONNX file that follows the lava_lamp contract."""
     require_torch("the lava lamp")
-    from installation.training.lava_export import export_lava
+    from installation.training.lava.export import export_lava
 
     report = export_lava(args.checkpoint, args.output)
     print(

@@ -12,13 +12,13 @@ torch = pytest.importorskip("torch")
 ort = pytest.importorskip("onnxruntime")
 
 from installation.errors import TrainingError  # noqa: E402
-from installation.training.lava_commands import (  # noqa: E402
+from installation.training.lava.commands import (  # noqa: E402
     configure_export_lava,
     configure_train_lava,
     run_export_lava,
     run_train_lava,
 )
-from installation.training.lava_train import LavaTrainConfig, LavaTrainer, load_checkpoint  # noqa: E402
+from installation.training.lava.train import LavaTrainConfig, LavaTrainer, load_checkpoint  # noqa: E402
 
 
 def _train_args(*argv: str) -> argparse.Namespace:

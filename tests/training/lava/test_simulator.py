@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from installation.training.lava_simulator import (
+from installation.training.lava.simulator import (
     GLASS_BOTTOM,
     GLASS_TOP,
     LavaSimulator,

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from installation.errors import TrainingError
-from installation.training.torch_check import require_torch
+from installation.training.common.torch_check import require_torch
 
 
 def configure_train_rainbow(parser: argparse.ArgumentParser) -> None:
@@ -62,7 +62,7 @@ def run_train_rainbow(args: argparse.Namespace) -> int:
     # gracefully. Only effective before torch is first imported in this process.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     require_torch("the rainbow generator")
-    from installation.training.rainbow_train import RainbowTrainConfig, RainbowTrainer
+    from installation.training.rainbow.train import RainbowTrainConfig, RainbowTrainer
 
     config = RainbowTrainConfig.quick() if args.quick else RainbowTrainConfig()
     config = replace(config, threads=args.threads, seed=args.seed, device=args.device)
@@ -123,7 +123,7 @@ def configure_export_rainbow(parser: argparse.ArgumentParser) -> None:
 def run_export_rainbow(args: argparse.Namespace) -> int:
     """Export a checkpoint to an ONNX file that follows the generator contract."""
     require_torch("the rainbow generator")
-    from installation.training.rainbow_export import DEFAULT_LATENT_SMOOTHING, export_rainbow
+    from installation.training.rainbow.export import DEFAULT_LATENT_SMOOTHING, export_rainbow
 
     sigma = DEFAULT_LATENT_SMOOTHING if args.latent_smoothing is None else args.latent_smoothing
     report = export_rainbow(args.checkpoint, args.output, sigma)

@@ -16,13 +16,13 @@ from numpy.typing import NDArray
 from torch import Tensor, nn
 
 from installation.errors import TrainingError
-from installation.training.lava_model import (
+from installation.training.lava.model import (
     LavaGenerator,
     LavaStepper,
     standardise,
     tensor_to_frames,
 )
-from installation.training.lava_train import (
+from installation.training.lava.train import (
     LavaTrainConfig,
     load_checkpoint,
     modules_from_checkpoint,
@@ -63,7 +63,7 @@ def describe_training_data(config: LavaTrainConfig) -> str:
         )
     minutes = config.footage_clips * config.footage_steps_per_clip * config.step_seconds / 60.0
     return (
-        f"simulated lava lamp footage (installation.training.lava_simulator): "
+        f"simulated lava lamp footage (installation.training.lava.simulator): "
         f"{config.footage_clips} clips, {minutes:.0f} min at {config.step_seconds} s per step, "
         f"seeds {config.training_seeds()[0]}..{config.training_seeds()[-1]}"
     )
@@ -110,7 +110,7 @@ def export_lava(checkpoint: Path, output: Path) -> ExportReport:
         "step_seconds": str(config.step_seconds),
     }
     onnx.helper.set_model_props(model, props)
-    model.producer_name = "installation.training.lava_export"
+    model.producer_name = "installation.training.lava.export"
     onnx.checker.check_model(model)
     tmp = output.with_suffix(".tmp")
     onnx.save(model, tmp)

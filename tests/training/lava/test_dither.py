@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from installation.training.lava_train import dither_trajectories  # noqa: E402
+from installation.training.lava.train import dither_trajectories  # noqa: E402
 
 
 def test_dither_is_a_slow_ar1_process_and_keeps_latents_standardised() -> None:

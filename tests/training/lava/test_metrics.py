@@ -9,7 +9,7 @@ import imageio.v2 as imageio
 import numpy as np
 import pytest
 
-from installation.training.lava_metrics import (
+from installation.training.lava.metrics import (
     closest_frame_return,
     closest_return,
     main,

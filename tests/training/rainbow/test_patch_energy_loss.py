@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from installation.training.patch_energy_loss import (  # noqa: E402
+from installation.training.rainbow.patch_energy_loss import (  # noqa: E402
     _pair_sum,
     patch_energy_loss,
     patches_per_image,

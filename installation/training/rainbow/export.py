@@ -26,12 +26,12 @@ import torch
 from torch import Tensor, nn
 
 from installation.errors import TrainingError
-from installation.training.rainbow_model import (
+from installation.training.rainbow.model import (
     RainbowGenerator,
     normalise_second_moment,
     tensor_to_images,
 )
-from installation.training.rainbow_train import (
+from installation.training.rainbow.train import (
     RainbowTrainConfig,
     ema_generator_from_checkpoint,
     load_checkpoint,
@@ -92,7 +92,7 @@ def describe_training_data(config: RainbowTrainConfig) -> str:
     seeds = config.training_seeds()
     return (
         f"{config.dataset_images} procedural rainbow scenes "
-        f"(installation.training.rainbow_renderer, seeds {seeds.start}..{seeds.stop - 1}) "
+        f"(installation.training.rainbow.renderer, seeds {seeds.start}..{seeds.stop - 1}) "
         f"at {config.resolution} px"
     )
 
@@ -143,7 +143,7 @@ def export_generator(
         "installation.latent_smoothing": f"{latent_smoothing:g}",
     }
     onnx.helper.set_model_props(model, props)
-    model.producer_name = "installation.training.rainbow_export"
+    model.producer_name = "installation.training.rainbow.export"
     onnx.checker.check_model(model)
     tmp = output.with_suffix(".tmp")
     onnx.save(model, tmp)

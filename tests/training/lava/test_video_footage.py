@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from installation.errors import TrainingError
-from installation.training.video_footage import centre_square, load_video_footage
+from installation.training.lava.video_footage import centre_square, load_video_footage
 
 cv2 = pytest.importorskip("cv2")
 
