@@ -42,4 +42,4 @@ def warm_up(model: OnnxModel, runs: int) -> None:
     feeds = model.zero_feeds()
     for _ in range(runs):
         model.run(feeds)
-    model.stats.latencies_ms.clear()
+    model.stats.reset()
