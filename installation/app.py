@@ -1,4 +1,9 @@
-"""Builds a show from its config: the only place that names concrete scene classes."""
+"""Builds a show from its config: the only place that names concrete workers, inputs and outputs.
+
+A live show is: models loaded and warmed up; the display; the output bus with its sinks
+(stats, gallery); the director with its scenes; the input sources (the window's keys and
+gamepads); the frame loop. Shutdown runs in reverse, and only there are worker threads joined.
+"""
 
 from __future__ import annotations
 
@@ -6,75 +11,87 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from installation.config.schema import SceneEntry, ShowConfig
-from installation.events import Event, EventQueue, EventSink
+from installation.canvas import Image
+from installation.config.schema import ShowConfig
+from installation.events import Event, EventQueue
+from installation.inputs.base import InputSource, start_sources, stop_sources
+from installation.inputs.controls import ControlMap
+from installation.inputs.window import WindowInput
 from installation.loop.clock import Clock, RealClock
+from installation.loop.overlay import StatsOverlay
 from installation.loop.runner import FrameRunner
-from installation.loop.stats import RunStats, StatsSink
+from installation.loop.stats import RunStats
+from installation.loop.stats_sink import StatsSink
+from installation.models.base import Model
 from installation.models.catalog import load_models
-from installation.models.onnx_runtime import OnnxModel
 from installation.models.request_worker import InlineRequests, ThreadedRequests
 from installation.models.sequence_worker import InlineSequence, ThreadedSequence
+from installation.outputs.base import OutputBus
 from installation.outputs.display import PygameDisplay
 from installation.outputs.gallery import GalleryWriter
 from installation.outputs.instance_lock import DisplayLock
-from installation.scenes.base import Image, Scene, SequenceFactory
 from installation.scenes.director import Director
-from installation.scenes.latent_walk import LatentWalkScene
-from installation.scenes.lava_lamp import LavaLampScene
-from installation.scenes.rainbow import RainbowScene, RequestFactory
+from installation.scenes.registry import SceneKit, build_scene
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class SceneKit:
-    """What a scene factory gets besides its settings: workers and a way to post events."""
+class LiveWorkers:
+    """Makes threaded workers for a live show and joins them at shutdown.
 
-    make_sequence: SequenceFactory[Image]
-    make_requests: RequestFactory
-    emit: Callable[[Event], None]
+    Scenes stop workers without waiting (the frame loop never joins a thread); the ones that
+    have ended are forgotten as new ones start, so the list stays as short as what runs.
+    """
+
+    def __init__(self) -> None:
+        self._workers: list[ThreadedSequence[Any] | ThreadedRequests[Any, Any]] = []
+
+    def sequence(self, produce: Callable[[int], Image], name: str) -> ThreadedSequence[Image]:
+        worker = ThreadedSequence(produce, name)
+        self._track(worker)
+        return worker
+
+    def requests(self, run: Callable[[R], T], name: str) -> ThreadedRequests[R, T]:
+        worker = ThreadedRequests(run, name)
+        self._track(worker)
+        return worker
+
+    def _track(self, worker: ThreadedSequence[Any] | ThreadedRequests[Any, Any]) -> None:
+        self._workers = [w for w in self._workers if w.alive] + [worker]
+
+    def __len__(self) -> int:
+        return len(self._workers)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop every worker and wait for each (shutdown only)."""
+        for worker in self._workers:
+            worker.stop()
+        for worker in self._workers:
+            worker.join(timeout)
+        self._workers = []
 
 
-SceneFactory = Callable[[Any, OnnxModel, SceneKit], Scene]
-SCENES: dict[str, SceneFactory] = {
-    "lava_lamp": lambda settings, model, kit: LavaLampScene(settings, model, kit.make_sequence),
-    "latent_walk": lambda settings, model, kit: LatentWalkScene(settings, model, kit.make_sequence),
-    "rainbow": lambda settings, model, kit: RainbowScene(
-        settings, model, kit.make_sequence, kit.make_requests, kit.emit
-    ),
-}
-"""Scene kind (the ``kind`` key of a ``[[scenes]]`` table) -> factory."""
-
-
-def threaded_sequences(produce: Callable[[int], Image], name: str) -> ThreadedSequence[Image]:
-    return ThreadedSequence(produce, name)
-
-
-def inline_sequences(produce: Callable[[int], Image], name: str) -> InlineSequence[Image]:
-    return InlineSequence(produce)
-
-
-def live_kit(emit: Callable[[Event], None]) -> SceneKit:
+def live_kit(emit: Callable[[Event], None], workers: LiveWorkers) -> SceneKit:
     """Workers on threads: the frame loop never waits for a model."""
-    return SceneKit(threaded_sequences, ThreadedRequests, emit)
+    return SceneKit(workers.sequence, workers.requests, emit)
 
 
 def offline_kit(emit: Callable[[Event], None]) -> SceneKit:
     """Everything computed inline: deterministic, for rendering and tests."""
-    return SceneKit(inline_sequences, lambda run, name: InlineRequests(run), emit)
+    return SceneKit(
+        lambda produce, name: InlineSequence(produce),
+        lambda run, name: InlineRequests(run),
+        emit,
+    )
 
 
-def build_scene(settings: SceneEntry, models: Mapping[str, OnnxModel], kit: SceneKit) -> Scene:
-    return SCENES[settings.kind](settings, models[settings.model], kit)
-
-
-def build_director(config: ShowConfig, models: Mapping[str, OnnxModel], kit: SceneKit) -> Director:
+def build_director(config: ShowConfig, models: Mapping[str, Model], kit: SceneKit) -> Director:
     scenes = [build_scene(entry, models, kit) for entry in config.scenes]
-    durations = [entry.duration_seconds for entry in config.scenes]
-    return Director(scenes, durations, config.show.crossfade_seconds, config.display.background)
+    return Director(scenes, config.show.crossfade_seconds, config.display.background, kit.emit)
 
 
 @dataclass(frozen=True)
@@ -109,24 +126,29 @@ def run_show(config: ShowConfig, options: RunOptions, clock: Clock | None = None
     stats.models = {name: model.stats for name, model in models.items()}
     clock = clock or RealClock()
     events = EventQueue()
-    director = build_director(config, models, live_kit(events.post))
-    sinks: list[EventSink] = [StatsSink(stats)]
-    gallery = GalleryWriter(config.gallery.folder) if config.gallery.enabled else None
-    if gallery is not None:
-        gallery.start()
-        sinks.append(gallery)
+    bus = OutputBus([StatsSink(stats)], count=stats.count)
+    if config.gallery.enabled:
+        bus.add(GalleryWriter(config.gallery.folder))
+    workers = LiveWorkers()
+    director = build_director(config, models, live_kit(bus.publish, workers))
+    overlay = StatsOverlay(config.show.fps, {name: m.provider for name, m in models.items()})
+    sources: list[InputSource] = []
     try:
         display.open()
+        bus.start()
+        sources = start_sources([WindowInput(ControlMap(config.controls))], events.post)
         director.start(clock.now())
         _wait_until_ready(director, clock)
-        runner = FrameRunner(display, director, events, clock, stats, sinks)
+        polled = [source for source in sources if source.polled]
+        runner = FrameRunner(display, director, events, clock, stats, polled, overlay)
         runner.run(options.seconds)
         log.info("show stopped: %s", runner.quit_reason)
     finally:
+        stop_sources(sources)
         director.stop()
+        workers.close()
         display.close()
-        if gallery is not None:
-            gallery.stop()
+        bus.stop()
         if lock is not None:
             lock.release()
     return stats

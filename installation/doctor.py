@@ -8,7 +8,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from installation.config import load_show
+from installation.scenes.registry import load_show
 from installation.errors import InstallationError
 from installation.models import onnx_runtime
 from installation.models.catalog import threads_per_model

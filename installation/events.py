@@ -1,7 +1,9 @@
-"""Events: frozen dataclasses that input threads post and the frame loop drains.
+"""Events: frozen dataclasses that inputs post, the frame loop drains, and outputs receive.
 
-Inputs, scenes and outputs never call each other; they meet here. The queue is safe to
-post to from any thread and never blocks the poster.
+Inputs, scenes and outputs never call each other; they meet here. Input sources post
+*input events* to the ``EventQueue`` (safe from any thread, never blocks the poster); the frame
+loop hands them to the director once per frame. Scenes announce what they did with *output
+events* on the output bus (``installation.outputs.base.OutputBus``), never on the input queue.
 """
 
 from __future__ import annotations
@@ -14,24 +16,43 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+ParameterValue = bool | int | float | str
+"""What a live parameter change may carry (validated against the scene's settings)."""
+
 
 @dataclass(frozen=True)
 class Event:
     """Base of every event."""
 
 
+# Input events: posted by input sources (window, gamepads, OSC, camera) ----------------------
+
+
+@dataclass(frozen=True)
+class InputReceived(Event):
+    """Something arrived from a device or peer (shown by the stats overlay as 'last input').
+
+    ``source`` names the input (``keyboard``, ``gamepad 0``), ``what`` says what it was.
+    """
+
+    source: str
+    what: str
+
+
+@dataclass(frozen=True)
+class DeviceChanged(Event):
+    """A device was plugged in (``connected``) or pulled out during the show (a gamepad)."""
+
+    source: str
+    device: str
+    connected: bool
+
+
 @dataclass(frozen=True)
 class QuitRequested(Event):
-    """The operator asked the show to stop (Escape, window close, signal)."""
+    """The operator asked the show to stop (a quit control, window close, signal)."""
 
     reason: str = "requested"
-
-
-@dataclass(frozen=True)
-class KeyPressed(Event):
-    """A key went down in the show window. ``key`` is pygame's key name, e.g. ``space``."""
-
-    key: str
 
 
 @dataclass(frozen=True)
@@ -40,14 +61,63 @@ class NextScene(Event):
 
 
 @dataclass(frozen=True)
-class Trigger(Event):
-    """Something should happen now (reveal a rainbow, ...). ``name`` says what asked.
+class PreviousScene(Event):
+    """Move to the previous scene of the playlist now."""
 
+
+@dataclass(frozen=True)
+class SelectScene(Event):
+    """Move to the scene with this name (or kind) now."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Blackout(Event):
+    """Fade the picture to black (``on``), back (``not on``), or toggle (``on is None``)."""
+
+    on: bool | None = None
+
+
+@dataclass(frozen=True)
+class ToggleOverlay(Event):
+    """Show or hide the stats overlay."""
+
+
+@dataclass(frozen=True)
+class Trigger(Event):
+    """Something should happen now (reveal a rainbow, ...).
+
+    ``target`` names the scene meant (by name or kind); None means the scene on screen. A
+    targeted trigger reaches its scene even while another is on screen. ``name`` says what
+    asked (``keyboard``, ``auto``, ``osc``). ``seed`` asks for one particular result
+    (the rainbow of ``installation rainbow --seed N``); ``caption`` travels with the result.
     ``at`` is when it was posted (``perf_counter``), so latency includes the queue.
     """
 
     name: str = "manual"
+    target: str | None = None
+    seed: int | None = None
+    caption: str | None = None
     at: float = field(default_factory=time.perf_counter, compare=False)
+
+
+@dataclass(frozen=True)
+class SetParameter(Event):
+    """Change one setting of a scene while the show runs (``hue_shift`` of the lava lamp, ...).
+
+    ``scene`` names the scene (by name or kind); None means the scene on screen. The value is
+    validated against that scene's settings (type and range); a bad value is refused and
+    counted, never applied.
+    """
+
+    name: str
+    value: ParameterValue
+    scene: str | None = None
+    source: str = "manual"
+
+
+# Output events: announced by scenes and the director on the output bus -----------------------
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,14 +137,33 @@ class ImageRevealed(Event):
     scene: str
     trigger: str
     trigger_to_frame_ms: float
+    caption: str | None = None
     wall_time: float = field(default_factory=time.time)
 
 
-class EventSink:
-    """Something that reacts to events after each frame (gallery, stats); must not block."""
+@dataclass(frozen=True)
+class SceneChanged(Event):
+    """The director finished a crossfade: ``scene`` is now on screen."""
 
-    def handle(self, event: Event) -> None:
-        raise NotImplementedError
+    scene: str
+    previous: str
+
+
+@dataclass(frozen=True)
+class ParameterChanged(Event):
+    """A live parameter change was applied to a scene."""
+
+    scene: str
+    name: str
+    value: ParameterValue
+
+
+@dataclass(frozen=True)
+class EventRefused(Event):
+    """An input event could not be applied (unknown scene, bad value); ``reason`` says why."""
+
+    event: Event
+    reason: str
 
 
 class EventQueue:
@@ -93,3 +182,10 @@ class EventQueue:
                 events.append(self._queue.get_nowait())
             except queue.Empty:
                 return events
+
+
+class EventSink:
+    """Transitional: replaced by ``installation.outputs.base.OutputSink`` (removed in this change)."""
+
+    def handle(self, event: Event) -> None:
+        raise NotImplementedError

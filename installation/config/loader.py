@@ -10,17 +10,32 @@ import difflib
 import tomllib
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from installation.config.schema import SCENE_MODEL_KIND, ModelEntry, ModelKind, ShowConfig
+from installation.config.schema import (
+    ModelEntry,
+    ModelKind,
+    SceneSettings,
+    ShowConfig,
+    show_schema,
+)
 from installation.errors import ConfigError
 
+SceneKinds = Sequence[type[SceneSettings]]
+"""The settings class of every scene kind the show may use (from the scene registry)."""
 
-def load_show(path: Path | str) -> ShowConfig:
+
+def scene_kind_of(settings: type[SceneSettings]) -> str:
+    """The ``kind`` literal of a scene settings class."""
+    return str(typing.get_args(settings.model_fields["kind"].annotation)[0])
+
+
+def load_show(path: Path | str, scene_kinds: SceneKinds) -> ShowConfig:
     """Read, validate and resolve a show file, or raise one ``ConfigError`` listing all problems."""
     path = Path(path)
     if not path.is_file():
@@ -37,18 +52,22 @@ def load_show(path: Path | str) -> ShowConfig:
         raise ConfigError(
             f"Show config {path} is not valid TOML: {exc}. Fix the syntax and retry."
         ) from exc
-    return parse_show(data, source=path)
+    return parse_show(data, source=path, scene_kinds=scene_kinds)
 
 
-def parse_show(data: dict[str, Any], source: Path) -> ShowConfig:
+def parse_show(data: dict[str, Any], source: Path, scene_kinds: SceneKinds) -> ShowConfig:
     """Validate an already-parsed TOML document that came from ``source``."""
     problems: list[str] = []
     config: ShowConfig | None = None
+    schema = show_schema(scene_kinds)
+    needs = {scene_kind_of(kind): kind.model_kind for kind in scene_kinds}
     try:
-        config = ShowConfig.model_validate(data)
+        config = schema.model_validate(data)
     except ValidationError as exc:
-        problems = [_describe(error) for error in exc.errors()]
-    problems += _cross_check(data)
+        problems = [_describe(error, schema, sorted(needs)) for error in exc.errors()]
+    problems += _cross_check(data, needs)
+    if config is not None:
+        problems += _check_controls(config)
     if problems or config is None:
         raise ConfigError(_summary(source, problems))
     base = source.resolve().parent
@@ -66,7 +85,7 @@ def _summary(source: Path, problems: list[str]) -> str:
     return f"Show config {source} has {len(problems)} {noun}:\n{lines}\nFix them and run again."
 
 
-def _cross_check(data: dict[str, Any]) -> list[str]:
+def _cross_check(data: dict[str, Any], needs: dict[str, ModelKind | None]) -> list[str]:
     """Scenes must name a model of the right kind; works on raw data so it runs with the rest."""
     models = data.get("models")
     scenes = data.get("scenes")
@@ -74,12 +93,14 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
         return []
     problems: list[str] = []
     for index, scene in enumerate(scenes):
-        if not isinstance(scene, dict) or scene.get("kind") not in SCENE_MODEL_KIND:
+        if not isinstance(scene, dict) or scene.get("kind") not in needs:
             continue
+        needed = needs[scene["kind"]]
         name = scene.get("model")
-        if not isinstance(name, str):
+        if needed is not None and name is None:
+            problems.append(f"scenes[{index}].model: a {scene['kind']!r} scene needs a model.")
+        if needed is None or not isinstance(name, str):
             continue
-        needed = SCENE_MODEL_KIND[scene["kind"]]
         entry = models.get(name)
         if not isinstance(entry, dict):
             close = difflib.get_close_matches(name, list(models), n=1)
@@ -97,9 +118,43 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _describe(error: ErrorDetails) -> str:
+def _check_controls(config: ShowConfig) -> list[str]:
+    """Controls that name a scene must name one the show has; axes must steer live parameters."""
+    scenes = {scene.label: scene for scene in config.scenes} | {
+        scene.kind: scene for scene in config.scenes
+    }
+    known = ", ".join(sorted(scenes))
+    problems: list[str] = []
+    bindings = [("keys", config.controls.keys), ("gamepad_buttons", config.controls.gamepad_buttons)]
+    for table, actions in bindings:
+        for control, action in actions.items():
+            _, _, target = action.partition(":")
+            if target and target not in scenes:
+                close = difflib.get_close_matches(target, list(scenes), n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                problems.append(
+                    f"controls.{table}.{control}: no scene named {target!r}.{hint} "
+                    f"Scenes: {known}."
+                )
+    for axis, binding in config.controls.gamepad_axes.items():
+        where = f"controls.gamepad_axes.{axis}"
+        candidates = [scenes[binding.scene]] if binding.scene in scenes else []
+        if binding.scene is not None and not candidates:
+            problems.append(f"{where}.scene: no scene named {binding.scene!r}. Scenes: {known}.")
+            continue
+        candidates = candidates or list(config.scenes)
+        if not any(binding.parameter in scene.live_parameters for scene in candidates):
+            live = sorted({p for scene in candidates for p in scene.live_parameters})
+            problems.append(
+                f"{where}.parameter: {binding.parameter!r} cannot change while the show runs. "
+                f"Live parameters: {', '.join(live) or 'none'}."
+            )
+    return problems
+
+
+def _describe(error: ErrorDetails, schema: type[ShowConfig], tags: list[str]) -> str:
     """One line for one pydantic error: key path, what is wrong, and a did-you-mean."""
-    keys, model = _walk(error["loc"])
+    keys, model = _walk(error["loc"], schema)
     where = _format_path(keys) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -111,7 +166,6 @@ def _describe(error: ErrorDetails) -> str:
     if kind == "missing":
         return f"{where}: required key is missing."
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        tags = sorted(SCENE_MODEL_KIND)
         given = error.get("input", {})
         given_kind = given.get("kind") if isinstance(given, dict) else None
         close = difflib.get_close_matches(str(given_kind), tags, n=1) if given_kind else []
@@ -127,7 +181,9 @@ def _describe(error: ErrorDetails) -> str:
     return f"{where}: {message} (got {shown!r})."
 
 
-def _walk(loc: tuple[int | str, ...]) -> tuple[list[int | str], type[BaseModel] | None]:
+def _walk(
+    loc: tuple[int | str, ...], schema: type[ShowConfig]
+) -> tuple[list[int | str], type[BaseModel] | None]:
     """Follow a pydantic location through the schema.
 
     Discriminated unions put the tag (``lava_lamp``) into the location; it is not a key the
@@ -135,8 +191,8 @@ def _walk(loc: tuple[int | str, ...]) -> tuple[list[int | str], type[BaseModel] 
     the last key (for did-you-mean).
     """
     keys: list[int | str] = []
-    annotation: Any = ShowConfig
-    owner: type[BaseModel] | None = ShowConfig
+    annotation: Any = schema
+    owner: type[BaseModel] | None = schema
     for part in loc:
         annotation = _unwrap(annotation)
         if typing.get_origin(annotation) in (Union, types.UnionType):

@@ -7,10 +7,12 @@ later features name environment variables instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, create_model
+from pydantic import BaseModel
 
 ProviderName = Literal["tensorrt", "cuda", "cpu"]
 ModelKind = Literal["lava_lamp", "generator", "gaze"]
@@ -71,66 +73,103 @@ class ModelEntry(Section):
     kind: ModelKind
 
 
-class SceneBase(Section):
-    """Keys every scene has."""
+class SceneSettings(Section):
+    """Keys every scene has. Each scene kind's settings subclass this beside its scene
+    (``installation/scenes/<kind>.py``) and add a ``kind`` literal; the scene registry
+    collects them, and ``show_schema`` turns them into the show file's schema.
 
+    ``model_kind`` is the model kind the scene needs (None: it needs no model).
+    ``live_parameters`` are the keys that may change while the show runs (``SetParameter``).
+    """
+
+    model_kind: ClassVar[ModelKind | None] = None
+    live_parameters: ClassVar[frozenset[str]] = frozenset()
+
+    kind: str
+    model: str | None = None
     name: str | None = None
     duration_seconds: float = Field(
         0.0, ge=0.0, le=1e7, description="0 = stay until the next scene is asked for"
     )
     fit: Fit = "contain"
-
-
-class LavaLampScene(SceneBase):
-    """A ``lava_lamp`` model stepped forever, blended between steps."""
-
-    kind: Literal["lava_lamp"]
-    model: str
-    step_rate: float | None = Field(
-        None, gt=0.0, le=240.0, description="model steps per second; unset = real time"
+    show_on_trigger: bool = Field(
+        True, description="a trigger meant for this scene while another is shown switches to it"
     )
-    hue_shift: float = Field(0.0, ge=-180.0, le=180.0, description="degrees")
-    saturation: float = Field(1.0, ge=0.0, le=3.0)
-    brightness: float = Field(1.0, ge=0.0, le=3.0)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-
-
-class LatentWalkScene(SceneBase):
-    """A ``generator`` model walked through latent space by spherical interpolation."""
-
-    kind: Literal["latent_walk"]
-    model: str
-    frame_rate: float = Field(15.0, gt=0.0, le=240.0, description="images generated per second")
-    seconds_per_waypoint: float = Field(4.0, gt=0.0, le=3600.0)
-    truncation: float = Field(0.8, ge=0.0, le=1.0)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-
-
-class RainbowScene(SceneBase):
-    """A ``generator`` that drifts through latent space and reveals a new image on a trigger."""
-
-    kind: Literal["rainbow"]
-    model: str
-    truncation: float = Field(0.8, ge=0.0, le=1.0, description="psi for revealed rainbows")
-    drift_truncation: float = Field(0.7, ge=0.0, le=1.0, description="psi while drifting")
-    drift_frame_rate: float = Field(10.0, gt=0.0, le=120.0, description="images per second")
-    drift_seconds_per_waypoint: float = Field(6.0, gt=0.0, le=3600.0)
-    reveal_seconds: float = Field(0.5, ge=0.0, le=30.0, description="fade-in of a new rainbow")
-    hold_seconds: float = Field(10.0, ge=0.0, le=3600.0, description="before drifting again")
-    auto_reveal_seconds: float = Field(
-        0.0, ge=0.0, le=86400.0, description="reveal a new rainbow every N s; 0 = on trigger only"
+    return_after_seconds: float = Field(
+        0.0,
+        ge=0.0,
+        le=86400.0,
+        description="after a switch by trigger, go back to the scene before after N s; 0 = stay",
     )
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+    @property
+    def label(self) -> str:
+        """The scene's name in logs and events: its ``name``, else its kind."""
+        return self.name or self.kind.replace("_", " ")
 
 
-SceneEntry = Annotated[LavaLampScene | LatentWalkScene | RainbowScene, Field(discriminator="kind")]
+ActionName = Annotated[
+    str,
+    Field(
+        pattern=r"^(quit|next_scene|previous_scene|blackout|overlay|none|trigger(:.+)?|scene:.+)$"
+    ),
+]
+"""A control's action: ``quit``, ``next_scene``, ``previous_scene``, ``blackout``, ``overlay``,
+``trigger`` (the scene on screen), ``trigger:SCENE``, ``scene:SCENE``, or ``none`` (unbound)."""
 
-SCENE_MODEL_KIND: dict[str, ModelKind] = {
-    "lava_lamp": "lava_lamp",
-    "latent_walk": "generator",
-    "rainbow": "generator",
+DEFAULT_KEYS: dict[str, str] = {
+    "escape": "quit",
+    "q": "quit",
+    "right": "next_scene",
+    "n": "next_scene",
+    "left": "previous_scene",
+    "p": "previous_scene",
+    "space": "trigger",
+    "return": "trigger",
+    "b": "blackout",
+    "tab": "overlay",
 }
-"""Which model kind each scene kind needs."""
+DEFAULT_GAMEPAD_BUTTONS: dict[str, str] = {
+    "a": "trigger",
+    "b": "blackout",
+    "start": "next_scene",
+    "dpright": "next_scene",
+    "dpleft": "previous_scene",
+    "back": "overlay",
+}
+
+
+class AxisBinding(Section):
+    """A gamepad axis steering one live parameter: [-1, 1] maps linearly onto [low, high]."""
+
+    scene: str | None = Field(None, description="scene name or kind; unset = the scene on screen")
+    parameter: str
+    low: float
+    high: float
+
+
+class ControlsSection(Section):
+    """``[controls]``: which key, gamepad button or axis does what (merged over the defaults)."""
+
+    keys: dict[str, ActionName] = Field(default_factory=dict)
+    gamepad_buttons: dict[str, ActionName] = Field(default_factory=dict)
+    gamepad_axes: dict[str, AxisBinding] = Field(default_factory=dict)
+    dead_zone: float = Field(0.2, ge=0.0, lt=1.0, description="axis values below are read as 0")
+    kiosk: bool = Field(False, description="quit only by holding quit_chord (keys bound to quit do nothing)")
+    quit_chord: tuple[str, ...] = Field(("left ctrl", "left shift", "q"), min_length=1, max_length=5)
+    quit_hold_seconds: float = Field(2.0, ge=0.0, le=30.0)
+
+    def key_actions(self) -> dict[str, str]:
+        """The defaults with this show's keys laid over them (``none`` unbinds)."""
+        return _merged(DEFAULT_KEYS, self.keys)
+
+    def button_actions(self) -> dict[str, str]:
+        return _merged(DEFAULT_GAMEPAD_BUTTONS, self.gamepad_buttons)
+
+
+def _merged(defaults: dict[str, str], overrides: dict[str, str]) -> dict[str, str]:
+    merged = {**defaults, **{name.lower(): action for name, action in overrides.items()}}
+    return {name: action for name, action in merged.items() if action != "none"}
 
 
 class ShowConfig(Section):
@@ -140,5 +179,22 @@ class ShowConfig(Section):
     display: DisplaySection = DisplaySection()
     runtime: RuntimeSection = RuntimeSection()
     gallery: GallerySection = GallerySection()
+    controls: ControlsSection = ControlsSection()
     models: dict[str, ModelEntry] = Field(default_factory=dict)
-    scenes: list[SceneEntry] = Field(min_length=1)
+    scenes: list[SceneSettings] = Field(min_length=1)
+
+
+def show_schema(scene_settings: Sequence[type[SceneSettings]]) -> type[ShowConfig]:
+    """The show file's schema for these scene kinds: ``scenes`` is a union tagged by ``kind``.
+
+    Config knows no scene; the scene registry passes the settings classes in.
+    """
+    if len(scene_settings) == 1:
+        entry: Any = scene_settings[0]
+    else:
+        entry = Annotated[Union[tuple(scene_settings)], Field(discriminator="kind")]  # noqa: UP007
+    return create_model(
+        "ShowConfig",
+        __base__=ShowConfig,
+        scenes=(list[entry], Field(min_length=1)),
+    )

@@ -1,7 +1,9 @@
-"""The frame loop: events in, director update and draw, present, pace. Nothing else.
+"""The frame loop: poll inputs, events in, director update and draw, present, pace. Nothing else.
 
 It runs on the main thread and never waits on a model, the network, the camera or the disk:
-models run on their workers, inputs post to the queue, outputs take work from queues.
+models run on their workers, input threads post to the queue, outputs take work from the
+output bus into their own queues. Sources that must be read on the main thread (SDL's event
+queue) are polled here once per frame.
 """
 
 from __future__ import annotations
@@ -10,17 +12,16 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
-from installation.events import Event, EventQueue, EventSink, QuitRequested
+from installation.canvas import Canvas
+from installation.events import DeviceChanged, Event, EventQueue, QuitRequested, ToggleOverlay
+from installation.inputs.base import InputSource
 from installation.loop.clock import Clock
 from installation.loop.pacer import FramePacer
 from installation.loop.stats import RunStats
-from installation.scenes.base import Canvas
 
 
 class Screen(Canvas, Protocol):
-    """A canvas that can also be shown and asked for window events."""
-
-    def poll_events(self) -> list[Event]: ...
+    """A canvas that can also be shown."""
 
     def present(self) -> None: ...
 
@@ -33,6 +34,20 @@ class Stage(Protocol):
     def draw(self, canvas: Canvas) -> None: ...
 
 
+class Overlay(Protocol):
+    """Drawn over the stage when visible (the stats overlay)."""
+
+    visible: bool
+
+    def toggle(self) -> None: ...
+
+    def frame(self, interval_ms: float | None) -> None: ...
+
+    def saw(self, events: Sequence[Event], now: float) -> None: ...
+
+    def draw(self, canvas: Canvas, now: float) -> None: ...
+
+
 class FrameRunner:
     """Runs frames until asked to quit or ``seconds`` have passed."""
 
@@ -43,14 +58,16 @@ class FrameRunner:
         events: EventQueue,
         clock: Clock,
         stats: RunStats,
-        sinks: Sequence[EventSink] = (),
+        polled: Sequence[InputSource] = (),
+        overlay: Overlay | None = None,
     ) -> None:
-        self.sinks = list(sinks)
         self.screen = screen
         self.stage = stage
         self.events = events
         self.clock = clock
         self.stats = stats
+        self.polled = list(polled)
+        self.overlay = overlay
         self.quit_reason: str | None = None
 
     def run(self, seconds: float | None = None) -> None:
@@ -59,25 +76,45 @@ class FrameRunner:
         last_present: float | None = None
         while True:
             cpu_start = time.thread_time()
-            for event in self.screen.poll_events():
-                self.events.post(event)
+            now = self.clock.now()
+            for source in self.polled:
+                source.poll(now)
             frame_events = self.events.drain()
-            quit_event = next((e for e in frame_events if isinstance(e, QuitRequested)), None)
-            if quit_event is not None:
-                self.quit_reason = quit_event.reason
+            if self._quit(frame_events):
                 break
-            self.stage.update(self.clock.now(), frame_events)
-            for sink in self.sinks:
-                for event in frame_events:
-                    sink.handle(event)
+            self._note(frame_events, now)
+            self.stage.update(now, frame_events)
             self.stage.draw(self.screen)
+            if self.overlay is not None and self.overlay.visible:
+                self.overlay.draw(self.screen, now)
             self.screen.present()
             presented = self.clock.now()
             interval = None if last_present is None else (presented - last_present) * 1000.0
             self.stats.frame(interval, (time.thread_time() - cpu_start) * 1000.0)
+            if self.overlay is not None:
+                self.overlay.frame(interval)
             last_present = presented
             if seconds is not None and presented - started >= seconds:
                 self.quit_reason = f"{seconds:g} s elapsed"
                 break
             pacer.wait()
         self.stats.duration_s = self.clock.now() - started
+
+    def _quit(self, events: Sequence[Event]) -> bool:
+        for event in events:
+            if isinstance(event, QuitRequested):
+                self.quit_reason = event.reason
+                return True
+        return False
+
+    def _note(self, events: Sequence[Event], now: float) -> None:
+        """What the loop itself does with input events: overlay toggles, device counters."""
+        if not events:
+            return
+        for event in events:
+            if isinstance(event, ToggleOverlay) and self.overlay is not None:
+                self.overlay.toggle()
+            elif isinstance(event, DeviceChanged):
+                self.stats.count("devices_connected" if event.connected else "devices_removed")
+        if self.overlay is not None:
+            self.overlay.saw(events, now)

@@ -78,11 +78,20 @@ class ThreadedRequests(Generic[R, T]):
         self._thread.start()
 
     def stop(self) -> None:
+        """Ask the worker to end; returns at once (a request in progress finishes unseen)."""
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker thread still runs."""
+        return self._thread.is_alive()
+
+    def join(self, timeout: float = 5.0) -> None:
+        """Wait for the worker to end (after ``stop``); for shutdown, never for the frame loop."""
         if self._thread.is_alive():
-            self._thread.join(timeout=5.0)
+            self._thread.join(timeout=timeout)
 
     def submit(self, request: R) -> int:
         with self._condition:

@@ -16,21 +16,24 @@ from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 log = logging.getLogger(__name__)
 
 
-class SequenceSource(Protocol[T_co]):
-    """Items of a sequence by index; ``get`` never blocks in the threaded form."""
+class SequenceSource(Protocol[T]):
+    """Items of a sequence by index; no method blocks in the threaded form."""
 
     def start(self) -> None: ...
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """Ask the producer to stop; returns at once (the worker ends on its own)."""
+
+    def restart(self, produce: Callable[[int], T]) -> None:
+        """Start over from index 0 with a new producer, without waiting for the old one."""
 
     def want(self, index: int) -> None:
         """The consumer will soon need items up to ``index``."""
 
-    def get(self, index: int) -> T_co | None:
+    def get(self, index: int) -> T | None:
         """The item at ``index`` if it has been computed, else None."""
 
     def newest(self) -> int:
@@ -57,6 +60,9 @@ class InlineSequence(Generic[T]):
     def stop(self) -> None:
         return None
 
+    def restart(self, produce: Callable[[int], T]) -> None:
+        self._produce, self._items, self._next = produce, {}, 0
+
     def want(self, index: int) -> None:
         while self._next <= index:
             self._items[self._next] = self._produce(self._next)
@@ -77,6 +83,11 @@ class ThreadedSequence(Generic[T]):
     Items live in a ring of ``lookahead + 3`` slots; old ones are overwritten. A producer
     that raises is retried after a pause; after ``max_failures`` in a row it stops and
     ``failure`` says why (the scene keeps showing its last frame).
+
+    ``stop`` and ``restart`` only signal the worker under a lock it never holds while
+    producing, so the frame loop never waits for a model run. A restart bumps a generation
+    number: an item the worker was producing for the old generation is thrown away.
+    ``join`` (at shutdown only) waits for the thread to end.
     """
 
     def __init__(
@@ -94,6 +105,7 @@ class ThreadedSequence(Generic[T]):
         self._next = 0
         self._condition = threading.Condition()
         self._stopping = False
+        self._generation = 0
         self._max_failures = max_failures
         self._retry_seconds = retry_seconds
         self.failure: str | None = None
@@ -106,8 +118,25 @@ class ThreadedSequence(Generic[T]):
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker thread still runs."""
+        return self._thread.is_alive()
+
+    def join(self, timeout: float = 5.0) -> None:
+        """Wait for the worker to end (after ``stop``); for shutdown, never for the frame loop."""
         if self._thread.is_alive():
-            self._thread.join(timeout=5.0)
+            self._thread.join(timeout=timeout)
+
+    def restart(self, produce: Callable[[int], T]) -> None:
+        with self._condition:
+            self._generation += 1
+            self._produce = produce
+            self._slots = [None] * len(self._slots)
+            self._wanted = self._next = 0
+            self.failure = None
+            self._condition.notify_all()
 
     def want(self, index: int) -> None:
         with self._condition:
@@ -132,9 +161,9 @@ class ThreadedSequence(Generic[T]):
                     self._condition.wait()
                 if self._stopping:
                     return
-                index = self._next
+                index, generation, produce = self._next, self._generation, self._produce
             try:
-                item = self._produce(index)
+                item = produce(index)
             except Exception as exc:  # a kiosk must survive a bad run: log, pause, retry
                 failures += 1
                 log.exception(
@@ -147,6 +176,9 @@ class ThreadedSequence(Generic[T]):
                     self._condition.wait_for(lambda: self._stopping, timeout=self._retry_seconds)
                 continue
             failures = 0
-            # Publishing is one reference assignment: readers see the old or the new slot.
-            self._slots[index % len(self._slots)] = (index, item)
-            self._next = index + 1
+            with self._condition:
+                if generation != self._generation:
+                    continue  # restarted while producing: this item belongs to the old run
+                # Publishing is one reference assignment: readers see the old or the new slot.
+                self._slots[index % len(self._slots)] = (index, item)
+                self._next = index + 1

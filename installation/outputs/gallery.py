@@ -19,7 +19,8 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from installation.events import Event, EventSink, ImageRevealed
+from installation.events import Event, ImageRevealed
+from installation.outputs.base import OutputSink
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +77,20 @@ def save_reveal(folder: Path, event: ImageRevealed) -> Path:
     return png
 
 
-class GalleryWriter(EventSink):
-    """Saves ``ImageRevealed`` events on a background thread; a full disk only logs."""
+class GalleryWriter(OutputSink):
+    """Saves ``ImageRevealed`` events on a background thread; a full disk only logs.
+
+    When the writer falls behind (64 images waiting) new images are dropped and counted in
+    ``failures``: the show never waits for the disk.
+    """
+
+    name = "gallery"
+    when_behind = "drop"
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.saved: list[Path] = []
+        self.saved_count = 0
+        self.last_saved: Path | None = None
         self.failures = 0
         self._queue: queue.Queue[ImageRevealed | None] = queue.Queue(maxsize=64)
         self._thread = threading.Thread(target=self._work, name="gallery", daemon=True)
@@ -114,5 +123,6 @@ class GalleryWriter(EventSink):
                 self.failures += 1
                 log.error("gallery: could not save to %s: %s", self.folder, exc)
                 continue
-            self.saved.append(path)
+            self.saved_count += 1
+            self.last_saved = path
             log.info("gallery: saved %s", path.name)

@@ -1,47 +1,43 @@
-"""The scene contract and the canvas scenes draw on.
+"""The scene contract.
 
 A scene is activated (starts its model work), updated once per frame with the time and the
-frame's events, drawn onto a ``Canvas``, and deactivated. Scenes never import pygame: the
-canvas is implemented by the display output.
+events meant for it, drawn onto a ``Canvas``, and deactivated. Scenes never import pygame or
+onnxruntime: they draw on ``installation.canvas.Canvas`` and run an
+``installation.models.base.Model``. No method here may wait: ``activate`` and ``deactivate``
+start and signal workers, they never join them.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Literal, Protocol, TypeVar
+from typing import Generic, TypeVar
 
-import numpy as np
-from numpy.typing import NDArray
-
+from installation.canvas import Canvas
+from installation.config.schema import SceneSettings
 from installation.events import Event
 from installation.models.sequence_worker import SequenceSource
 
-Image = NDArray[np.uint8]
-"""An RGB image, height x width x 3, C-contiguous."""
-Fit = Literal["contain", "cover", "stretch"]
 T = TypeVar("T")
+S = TypeVar("S", bound=SceneSettings)
 SequenceFactory = Callable[[Callable[[int], T], str], SequenceSource[T]]
 """Makes a ``SequenceSource`` for a producer: threaded when live, inline when rendering."""
 
 
-class Canvas(Protocol):
-    """Where scenes draw. ``size`` is (width, height) in canvas pixels."""
+class Scene(ABC, Generic[S]):
+    """A thing the show can display, configured by its settings (``S``)."""
 
-    @property
-    def size(self) -> tuple[int, int]: ...
+    def __init__(self, settings: S) -> None:
+        self.settings: S = settings
+        self.name = settings.label
 
-    def clear(self, colour: tuple[int, int, int]) -> None: ...
+    def matches(self, target: str) -> bool:
+        """Whether a control or OSC message naming ``target`` means this scene."""
+        return target in (self.name, self.settings.kind)
 
-    def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
-        """Scale ``image`` smoothly onto the canvas, centred; keeps aspect unless ``stretch``."""
-
-
-class Scene(ABC):
-    """A thing the show can display. Subclasses say what they are in their docstring."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def reconfigure(self, settings: S) -> None:
+        """Take new, already validated settings (a live parameter changed)."""
+        self.settings = settings
 
     @abstractmethod
     def activate(self, now: float) -> None:
@@ -49,15 +45,19 @@ class Scene(ABC):
 
     @abstractmethod
     def deactivate(self) -> None:
-        """Stop model work; the scene may be activated again later."""
+        """Stop model work (without waiting for it); the scene may be activated again later."""
 
     def ready(self) -> bool:
         """True once the scene can draw something (its first frame exists)."""
         return True
 
+    def busy(self) -> bool:
+        """True while work asked of it off screen is unfinished (a reveal being generated)."""
+        return False
+
     @abstractmethod
     def update(self, now: float, events: Sequence[Event]) -> None:
-        """Advance to time ``now`` (seconds on the show clock)."""
+        """Advance to time ``now`` (seconds on the show clock) with the events meant for it."""
 
     @abstractmethod
     def draw(self, canvas: Canvas, alpha: float) -> None:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from installation.scenes.base import Image
+from installation.canvas import Image
 
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float64)
 

@@ -1,83 +1,264 @@
-"""The director: plays the show's scenes in order and crossfades between them.
+"""The director: plays the show's scenes, crossfades between them, routes events to them.
 
-A scene with a duration hands over when its time is up; ``NextScene`` hands over at once.
-The next scene is activated first and the crossfade starts only when it is ready, so the
-screen never goes black while a model warms up.
+Playlist: a scene with a duration hands over when its time is up; ``NextScene``,
+``PreviousScene`` and ``SelectScene`` hand over at once. The incoming scene is activated first
+and the crossfade starts only when it is ready, so the screen never goes black while a model
+warms up.
+
+Routing: untargeted triggers go to the scene on screen (and the incoming one). A trigger that
+names a scene reaches it even while another is on screen: the director activates it in the
+background, and when its settings say ``show_on_trigger`` it switches to it (and back after
+``return_after_seconds``, when set). A background scene is let go once it is no longer busy.
+``SetParameter`` is validated against the scene's settings (type, range, live or not); a bad
+value is refused with an ``EventRefused`` output event, never applied.
+
+Nothing here waits: activating starts workers, deactivating only signals them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from installation.events import Event, NextScene
-from installation.scenes.base import Canvas, Scene
+from pydantic import ValidationError
+
+from installation.canvas import Canvas, Colour
+from installation.events import (
+    Blackout,
+    Event,
+    EventRefused,
+    NextScene,
+    ParameterChanged,
+    PreviousScene,
+    SceneChanged,
+    SelectScene,
+    SetParameter,
+    Trigger,
+)
+from installation.scenes.base import Scene
+from installation.throttled_log import ThrottledLog
 
 log = logging.getLogger(__name__)
+BLACKOUT_SECONDS = 0.5
+"""How long the picture takes to fade to black (and back)."""
+
+
+def _ignore(event: Event) -> None:
+    return None
 
 
 class Director:
-    """Holds the playlist and the current/incoming scene; the frame loop calls update and draw."""
+    """Holds the playlist and the scenes on screen; the frame loop calls update and draw."""
 
     def __init__(
         self,
-        scenes: Sequence[Scene],
-        durations: Sequence[float],
+        scenes: Sequence[Scene[Any]],
         crossfade_seconds: float,
-        background: tuple[int, int, int] = (0, 0, 0),
+        background: Colour = (0, 0, 0),
+        emit: Callable[[Event], None] = _ignore,
     ) -> None:
-        if not scenes or len(scenes) != len(durations):
-            raise ValueError("the director needs one duration per scene and at least one scene")
+        if not scenes:
+            raise ValueError("the director needs at least one scene")
         self.scenes = list(scenes)
-        self.durations = list(durations)
         self.crossfade_seconds = crossfade_seconds
         self.background = background
+        self._emit = emit
         self.index = 0
         self._started = 0.0
         self._incoming: int | None = None
         self._fade_started: float | None = None
+        self._background: set[int] = set()
+        self._return_to: tuple[int, float] | None = None
+        self._blackout_on = False
+        self._blackout_level = 0.0
         self._now = 0.0
+        self._refusals = ThrottledLog(log)
 
     @property
-    def current(self) -> Scene:
+    def current(self) -> Scene[Any]:
         return self.scenes[self.index]
+
+    @property
+    def incoming(self) -> Scene[Any] | None:
+        return None if self._incoming is None else self.scenes[self._incoming]
 
     @property
     def fading(self) -> bool:
         return self._fade_started is not None
+
+    @property
+    def blackout_level(self) -> float:
+        """0 = picture, 1 = black."""
+        return self._blackout_level
+
+    def active(self) -> list[Scene[Any]]:
+        """Scenes whose model work runs now: on screen, incoming, and busy in the background."""
+        return [self.scenes[i] for i in sorted(self._active_indices())]
+
+    def _active_indices(self) -> set[int]:
+        indices = {self.index, *self._background}
+        if self._incoming is not None:
+            indices.add(self._incoming)
+        return indices
 
     def start(self, now: float) -> None:
         self._now = self._started = now
         self.current.activate(now)
 
     def stop(self) -> None:
-        self.current.deactivate()
-        if self._incoming is not None and self._incoming != self.index:
-            self.scenes[self._incoming].deactivate()
+        for index in self._active_indices():
+            self.scenes[index].deactivate()
+        self._background.clear()
+        self._incoming = self._fade_started = None
+
+    def find(self, target: str) -> int | None:
+        """Index of the scene named ``target`` (its name first, then its kind)."""
+        for index, scene in enumerate(self.scenes):
+            if scene.name == target:
+                return index
+        for index, scene in enumerate(self.scenes):
+            if scene.matches(target):
+                return index
+        return None
+
+    # update --------------------------------------------------------------------------------
 
     def update(self, now: float, events: Sequence[Event]) -> None:
-        self._now = now
-        wants_next = any(isinstance(event, NextScene) for event in events)
-        duration = self.durations[self.index]
-        if (
-            len(self.scenes) > 1
-            and self._incoming is None
-            and (wants_next or (duration > 0 and now - self._started >= duration))
-        ):
-            self._incoming = (self.index + 1) % len(self.scenes)
-            self.scenes[self._incoming].activate(now)
-            log.info("next scene: %s", self.scenes[self._incoming].name)
-        self.current.update(now, events)
+        elapsed, self._now = max(0.0, now - self._now), now
+        routed: dict[int, list[Event]] = {}
+        for event in events:
+            self._handle(event, now, routed)
+        duration = self.current.settings.duration_seconds
+        if self._incoming is None and duration > 0 and now - self._started >= duration:
+            self._switch((self.index + 1) % len(self.scenes), now)
+        if self._return_to is not None and now >= self._return_to[1]:
+            back, self._return_to = self._return_to[0], None
+            self._switch(back, now)
+        for index in self._active_indices():
+            self.scenes[index].update(now, routed.get(index, []))
+        self._finish_fade(now)
+        self._let_go_of_background()
+        self._fade_blackout(elapsed)
+
+    def _handle(self, event: Event, now: float, routed: dict[int, list[Event]]) -> None:
+        if isinstance(event, NextScene):
+            self._switch((self._target_index() + 1) % len(self.scenes), now)
+        elif isinstance(event, PreviousScene):
+            self._switch((self._target_index() - 1) % len(self.scenes), now)
+        elif isinstance(event, SelectScene):
+            index = self.find(event.name)
+            if index is None:
+                self._refuse(event, f"no scene named {event.name!r}")
+            else:
+                self._switch(index, now)
+        elif isinstance(event, Blackout):
+            self._blackout_on = not self._blackout_on if event.on is None else event.on
+        elif isinstance(event, Trigger):
+            self._route_trigger(event, now, routed)
+        elif isinstance(event, SetParameter):
+            self._set_parameter(event)
+
+    def _target_index(self) -> int:
+        """Where next/previous count from: the incoming scene during a crossfade."""
+        return self.index if self._incoming is None else self._incoming
+
+    def _route_trigger(self, trigger: Trigger, now: float, routed: dict[int, list[Event]]) -> None:
+        if trigger.target is None:
+            for index in {self.index, self._target_index()}:
+                routed.setdefault(index, []).append(trigger)
+            return
+        found = self.find(trigger.target)
+        if found is None:
+            self._refuse(trigger, f"no scene named {trigger.target!r}")
+            return
+        index = found
+        if index not in self._active_indices():
+            self.scenes[index].activate(now)
+            self._background.add(index)
+        routed.setdefault(index, []).append(trigger)
+        settings = self.scenes[index].settings
+        if settings.show_on_trigger and index != self._target_index():
+            previous = self._target_index()
+            self._switch(index, now)
+            if settings.return_after_seconds > 0:
+                self._return_to = (previous, now + settings.return_after_seconds)
+
+    def _set_parameter(self, event: SetParameter) -> None:
+        index = self.index if event.scene is None else self.find(event.scene)
+        if index is None:
+            self._refuse(event, f"no scene named {event.scene!r}")
+            return
+        scene = self.scenes[index]
+        settings = scene.settings
+        if event.name not in settings.live_parameters:
+            live = ", ".join(sorted(settings.live_parameters)) or "none"
+            self._refuse(event, f"{scene.name}: {event.name!r} is not live (live: {live})")
+            return
+        try:
+            # Strict: a string never becomes a number, a bool never a float.
+            updated = type(settings).model_validate(
+                settings.model_dump() | {event.name: event.value}, strict=True
+            )
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"]
+            self._refuse(event, f"{scene.name}: {event.name} = {event.value!r}: {reason}")
+            return
+        scene.reconfigure(updated)
+        self._emit(ParameterChanged(scene.name, event.name, event.value))
+
+    def _refuse(self, event: Event, reason: str) -> None:
+        self._emit(EventRefused(event, reason))
+        self._refusals.warning((type(event).__name__, reason), "refused %s: %s", event, reason)
+
+    def _switch(self, index: int, now: float) -> None:
+        """Start a crossfade to scene ``index`` (replacing an incoming scene, if any)."""
+        if index == self._target_index():
+            return
+        if self._incoming is not None:
+            previous_incoming, self._incoming = self._incoming, None
+            self._fade_started = None
+            if previous_incoming not in self._background:
+                self.scenes[previous_incoming].deactivate()
+        self._return_to = None
+        if index == self.index:
+            return  # back to the scene on screen: the crossfade is simply cancelled
+        if index not in self._active_indices():
+            self.scenes[index].activate(now)
+        self._background.discard(index)
+        self._incoming = index
+        log.info("next scene: %s", self.scenes[index].name)
+
+    def _finish_fade(self, now: float) -> None:
         if self._incoming is None:
             return
         incoming = self.scenes[self._incoming]
-        incoming.update(now, events)
         if self._fade_started is None and incoming.ready():
             self._fade_started = now
         if self._fade_started is not None and self._fade_fraction() >= 1.0:
-            self.current.deactivate()
+            previous = self.current
+            if self.index not in self._background:
+                previous.deactivate()
             self.index, self._incoming, self._fade_started = self._incoming, None, None
             self._started = now
+            self._emit(SceneChanged(self.current.name, previous.name))
+
+    def _let_go_of_background(self) -> None:
+        on_screen = {self.index, self._target_index()}
+        for index in list(self._background):
+            if index in on_screen:
+                self._background.discard(index)
+            elif not self.scenes[index].busy():
+                self._background.discard(index)
+                self.scenes[index].deactivate()
+
+    def _fade_blackout(self, elapsed: float) -> None:
+        step = elapsed / BLACKOUT_SECONDS
+        target = 1.0 if self._blackout_on else 0.0
+        if self._blackout_level < target:
+            self._blackout_level = min(target, self._blackout_level + step)
+        elif self._blackout_level > target:
+            self._blackout_level = max(target, self._blackout_level - step)
 
     def _fade_fraction(self) -> float:
         if self._fade_started is None:
@@ -86,8 +267,15 @@ class Director:
             return 1.0
         return min(1.0, (self._now - self._fade_started) / self.crossfade_seconds)
 
+    # draw ----------------------------------------------------------------------------------
+
     def draw(self, canvas: Canvas) -> None:
         canvas.clear(self.background)
+        if self._blackout_level >= 1.0:
+            return
         self.current.draw(canvas, 1.0)
         if self._incoming is not None and self._fade_started is not None:
             self.scenes[self._incoming].draw(canvas, self._fade_fraction())
+        if self._blackout_level > 0.0:
+            width, height = canvas.size
+            canvas.draw_rect((0, 0, width, height), (0, 0, 0), alpha=self._blackout_level)

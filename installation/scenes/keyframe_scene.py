@@ -3,6 +3,10 @@
 The model produces keyframe k for time k / rate on a worker (see ``SequenceSource``). Each
 display frame shows keyframes a and a+1 mixed by the fractional position. If the model falls
 behind, the position waits for it (the motion slows for a moment) instead of jumping.
+
+A scene hands the worker a fresh *producer* (``producer()``: a function of the index that
+owns its own state) each time the sequence starts or restarts, so a worker still finishing an
+old run can never disturb the new one, and restarting never waits for it.
 """
 
 from __future__ import annotations
@@ -10,26 +14,28 @@ from __future__ import annotations
 import logging
 import math
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
+from installation.canvas import Canvas, Image
+from installation.config.schema import SceneSettings
 from installation.events import Event
 from installation.models.sequence_worker import SequenceSource
-from installation.scenes.base import Canvas, Fit, Image, Scene, SequenceFactory
+from installation.scenes.base import Scene, SequenceFactory
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=SceneSettings)
+Producer = Callable[[int], Image]
 
 
-class KeyframeScene(Scene):
+class KeyframeScene(Scene[S]):
     """Base for scenes whose model yields one image per keyframe index."""
 
-    def __init__(
-        self, name: str, rate: float, fit: Fit, make_sequence: SequenceFactory[Image]
-    ) -> None:
-        super().__init__(name)
+    def __init__(self, settings: S, rate: float, make_sequence: SequenceFactory[Image]) -> None:
+        super().__init__(settings)
         self.rate = rate
-        self.fit: Fit = fit
         self._make_sequence = make_sequence
         self._sequence: SequenceSource[Image] | None = None
         self._position = 0.0
@@ -38,12 +44,8 @@ class KeyframeScene(Scene):
         self.restarts = 0
 
     @abstractmethod
-    def produce(self, index: int) -> Image:
-        """Keyframe ``index``; called in order 0, 1, 2, ... on the worker."""
-
-    @abstractmethod
-    def reset(self) -> None:
-        """Return the producer's state to keyframe 0 (called on activation)."""
+    def producer(self) -> Producer:
+        """A fresh producer: keyframe ``index`` for 0, 1, 2, ... in order, on the worker."""
 
     def grade(self, image: Image) -> Image:
         """Colour adjustment after blending; identity unless a scene overrides it."""
@@ -59,11 +61,20 @@ class KeyframeScene(Scene):
         return self._sequence.failure if self._sequence is not None else None
 
     def activate(self, now: float) -> None:
-        self.reset()
         self._position = 0.0
         self._last_now = now
-        self._sequence = self._make_sequence(self.produce, self.name)
+        self._sequence = self._make_sequence(self.producer(), self.name)
         self._sequence.start()
+        self._sequence.want(1)
+
+    def restart(self, now: float) -> None:
+        """Start the sequence over with a fresh producer; never waits for the worker."""
+        if self._sequence is None:
+            self.activate(now)
+            return
+        self._position = 0.0
+        self._last_now = now
+        self._sequence.restart(self.producer())
         self._sequence.want(1)
 
     def deactivate(self) -> None:
@@ -107,4 +118,4 @@ class KeyframeScene(Scene):
 
     def draw(self, canvas: Canvas, alpha: float) -> None:
         if self._image is not None:
-            canvas.draw_image(self._image, alpha=alpha, fit=self.fit)
+            canvas.draw_image(self._image, alpha=alpha, fit=self.settings.fit)

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import Field
 
-from installation.config.schema import LatentWalkScene as LatentWalkSettings
-from installation.models.onnx_runtime import OnnxModel
-from installation.scenes.base import Image, SequenceFactory
-from installation.scenes.keyframe_scene import KeyframeScene
+from installation.canvas import Image
+from installation.config.schema import ModelKind, SceneSettings
+from installation.models.base import Model
+from installation.scenes.base import SequenceFactory
+from installation.scenes.keyframe_scene import KeyframeScene, Producer
+
+
+class LatentWalkSettings(SceneSettings):
+    """``kind = "latent_walk"``: a ``generator`` walked through latent space by slerp."""
+
+    model_kind: ClassVar[ModelKind | None] = "generator"
+    live_parameters: ClassVar[frozenset[str]] = frozenset({"truncation"})
+
+    kind: Literal["latent_walk"]
+    model: str
+    frame_rate: float = Field(15.0, gt=0.0, le=240.0, description="images generated per second")
+    seconds_per_waypoint: float = Field(4.0, gt=0.0, le=3600.0)
+    truncation: float = Field(0.8, ge=0.0, le=1.0)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
 def slerp(a: NDArray[np.float32], b: NDArray[np.float32], t: float) -> NDArray[np.float32]:
@@ -29,32 +46,29 @@ def waypoint(seed: int, index: int, size: int) -> NDArray[np.float32]:
     return np.random.default_rng([seed, index]).standard_normal(size).astype(np.float32)
 
 
-class LatentWalkScene(KeyframeScene):
+class LatentWalkScene(KeyframeScene[LatentWalkSettings]):
     """Generates ``frame_rate`` images a second along the walk and blends between them."""
 
     def __init__(
-        self, settings: LatentWalkSettings, model: OnnxModel, make_sequence: SequenceFactory[Image]
+        self, settings: LatentWalkSettings, model: Model, make_sequence: SequenceFactory[Image]
     ) -> None:
-        super().__init__(
-            settings.name or "latent walk", settings.frame_rate, settings.fit, make_sequence
-        )
-        self.settings = settings
+        super().__init__(settings, settings.frame_rate, make_sequence)
         self.model = model
-        self._frames_per_waypoint = settings.frame_rate * settings.seconds_per_waypoint
-        self._truncation = np.array([settings.truncation], dtype=np.float32)
-
-    def reset(self) -> None:
-        return None
 
     def latent(self, index: int) -> NDArray[np.float32]:
-        position = index / self._frames_per_waypoint
+        settings = self.settings
+        position = index / (settings.frame_rate * settings.seconds_per_waypoint)
         segment = math.floor(position)
         size = self.model.spec.latent_size
-        a = waypoint(self.settings.seed, segment, size)
-        b = waypoint(self.settings.seed, segment + 1, size)
+        a = waypoint(settings.seed, segment, size)
+        b = waypoint(settings.seed, segment + 1, size)
         return slerp(a, b, position - segment)
 
-    def produce(self, index: int) -> Image:
-        z = self.latent(index)[None, :]
-        outputs = self.model.run({"z": z, "truncation": self._truncation})
-        return np.ascontiguousarray(outputs["image"][0])
+    def producer(self) -> Producer:
+        def produce(index: int) -> Image:
+            # The truncation is read per image, so a live change shows from the next image on.
+            truncation = np.array([self.settings.truncation], dtype=np.float32)
+            outputs = self.model.run({"z": self.latent(index)[None, :], "truncation": truncation})
+            return np.ascontiguousarray(outputs["image"][0])
+
+        return produce

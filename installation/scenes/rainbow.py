@@ -3,8 +3,9 @@
 Between triggers the scene drifts (spherical interpolation between random latents, computed
 ahead on a worker). A trigger (Space, OSC, the stage game, or the auto-reveal timer) asks the
 model for a new rainbow on a second worker; the frame it is ready, it fades in over the drift,
-holds, and the drift then continues *from that rainbow's latent*. Every revealed rainbow is
-announced as an ``ImageRevealed`` event (the gallery saves it, stats time it).
+holds, and the drift then continues *from that rainbow's latent*: the drift worker is
+restarted with a new producer, never joined, so the frame loop does not wait. Every revealed
+rainbow is announced as an ``ImageRevealed`` output event (the gallery saves it, stats time it).
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import Field
 
-from installation.config.schema import RainbowScene as RainbowSettings
+from installation.canvas import Canvas, Image
+from installation.config.schema import ModelKind, SceneSettings
 from installation.events import Event, ImageRevealed, Trigger
-from installation.models.onnx_runtime import OnnxModel
+from installation.models.base import Model
 from installation.models.request_worker import RequestSource
-from installation.scenes.base import Canvas, Image, SequenceFactory
-from installation.scenes.keyframe_scene import KeyframeScene
+from installation.scenes.base import SequenceFactory
+from installation.scenes.keyframe_scene import KeyframeScene, Producer
 from installation.scenes.latent_walk import slerp
 
 Latent = NDArray[np.float32]
@@ -31,12 +35,34 @@ RequestFactory = Callable[
 ]
 
 
+class RainbowSettings(SceneSettings):
+    """``kind = "rainbow"``: a ``generator`` that drifts and reveals a new image on a trigger."""
+
+    model_kind: ClassVar[ModelKind | None] = "generator"
+    live_parameters: ClassVar[frozenset[str]] = frozenset(
+        {"truncation", "drift_truncation", "hold_seconds", "auto_reveal_seconds"}
+    )
+
+    kind: Literal["rainbow"]
+    model: str
+    truncation: float = Field(0.8, ge=0.0, le=1.0, description="psi for revealed rainbows")
+    drift_truncation: float = Field(0.7, ge=0.0, le=1.0, description="psi while drifting")
+    drift_frame_rate: float = Field(10.0, gt=0.0, le=120.0, description="images per second")
+    drift_seconds_per_waypoint: float = Field(6.0, gt=0.0, le=3600.0)
+    reveal_seconds: float = Field(0.5, ge=0.0, le=30.0, description="fade-in of a new rainbow")
+    hold_seconds: float = Field(10.0, ge=0.0, le=3600.0, description="before drifting again")
+    auto_reveal_seconds: float = Field(
+        0.0, ge=0.0, le=86400.0, description="reveal a new rainbow every N s; 0 = on trigger only"
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
 def rainbow_latent(seed: int, size: int = 512) -> Latent:
     """The latent for ``installation rainbow --seed N``: standard normal from that seed."""
     return np.random.default_rng(seed).standard_normal(size).astype(np.float32)
 
 
-def generate(model: OnnxModel, z: Latent, truncation: float) -> Image:
+def generate(model: Model, z: Latent, truncation: float) -> Image:
     """One image from a generator model for one latent."""
     outputs = model.run(
         {"z": z[None, :].astype(np.float32), "truncation": np.array([truncation], np.float32)}
@@ -49,26 +75,24 @@ class _Reveal:
     ticket: int
     seed: int
     z: Latent
+    truncation: float
     trigger: Trigger
     image: Image | None = None
     shown_at: float | None = None
 
 
-class RainbowScene(KeyframeScene):
+class RainbowScene(KeyframeScene[RainbowSettings]):
     """Drift plus reveal-on-trigger for a ``generator`` model (see module docstring)."""
 
     def __init__(
         self,
         settings: RainbowSettings,
-        model: OnnxModel,
+        model: Model,
         make_sequence: SequenceFactory[Image],
         make_requests: RequestFactory,
         emit: Callable[[Event], None],
     ) -> None:
-        super().__init__(
-            settings.name or "rainbow", settings.drift_frame_rate, settings.fit, make_sequence
-        )
-        self.settings = settings
+        super().__init__(settings, settings.drift_frame_rate, make_sequence)
         self.model = model
         self._make_requests = make_requests
         self._requests: RequestSource[tuple[Latent, float], Image] | None = None
@@ -88,22 +112,30 @@ class RainbowScene(KeyframeScene):
 
     # drift ---------------------------------------------------------------------------------
 
-    def reset(self) -> None:
-        return None
-
-    def drift_latent(self, index: int) -> Latent:
+    def drift_latent(self, index: int, anchor: Latent | None = None, epoch: int = 0) -> Latent:
+        """Latent of drift image ``index`` starting at ``anchor`` (default: the scene's own)."""
+        anchor = self._anchor if anchor is None else anchor
         position = index / self._frames_per_waypoint
         segment = math.floor(position)
-        return slerp(self._waypoint(segment), self._waypoint(segment + 1), position - segment)
+        a = self._waypoint(segment, anchor, epoch)
+        b = self._waypoint(segment + 1, anchor, epoch)
+        return slerp(a, b, position - segment)
 
-    def _waypoint(self, index: int) -> Latent:
+    def _waypoint(self, index: int, anchor: Latent, epoch: int) -> Latent:
         if index == 0:
-            return self._anchor
-        rng = np.random.default_rng([self.settings.seed, self._epoch, index])
+            return anchor
+        rng = np.random.default_rng([self.settings.seed, epoch, index])
         return rng.standard_normal(self._size).astype(np.float32)
 
-    def produce(self, index: int) -> Image:
-        return generate(self.model, self.drift_latent(index), self.settings.drift_truncation)
+    def producer(self) -> Producer:
+        # A snapshot: a reveal changes the scene's anchor, never a running producer's.
+        anchor, epoch = self._anchor, self._epoch
+
+        def produce(index: int) -> Image:
+            z = self.drift_latent(index, anchor, epoch)
+            return generate(self.model, z, self.settings.drift_truncation)
+
+        return produce
 
     # lifecycle -----------------------------------------------------------------------------
 
@@ -127,15 +159,23 @@ class RainbowScene(KeyframeScene):
 
     # frames --------------------------------------------------------------------------------
 
+    def busy(self) -> bool:
+        return self._pending is not None
+
     def trigger(self, trigger: Trigger) -> None:
-        """Ask for a new rainbow; the newest trigger wins if several arrive at once."""
+        """Ask for a new rainbow; the newest trigger wins if several arrive at once.
+
+        The n-th reveal uses latent seed ``settings.seed + n``, unless the trigger names a
+        seed: then it is exactly the rainbow of ``installation rainbow --seed N``.
+        """
         if self._requests is None:
             return
         self._requested += 1
-        seed = self.settings.seed + self._requested
+        seed = self.settings.seed + self._requested if trigger.seed is None else trigger.seed
         z = rainbow_latent(seed, self._size)
-        ticket = self._requests.submit((z, self.settings.truncation))
-        self._pending = _Reveal(ticket, seed, z, trigger)
+        truncation = self.settings.truncation
+        ticket = self._requests.submit((z, truncation))
+        self._pending = _Reveal(ticket, seed, z, truncation, trigger)
 
     def update(self, now: float, events: Sequence[Event]) -> None:
         self._now = now
@@ -166,13 +206,14 @@ class RainbowScene(KeyframeScene):
             ImageRevealed(
                 image=image,
                 z=pending.z,
-                truncation=self.settings.truncation,
+                truncation=pending.truncation,
                 seed=pending.seed,
                 model_name=self.model.name,
                 model_path=self.model.spec.path,
                 scene=self.name,
                 trigger=pending.trigger.name,
                 trigger_to_frame_ms=latency,
+                caption=pending.trigger.caption,
             )
         )
 
@@ -185,8 +226,7 @@ class RainbowScene(KeyframeScene):
             if now >= hold_until and self._pending is None:
                 # Drift on from the revealed latent; fade back once its first frame exists.
                 self._anchor, self._epoch = reveal.z, self._epoch + 1
-                super().deactivate()
-                super().activate(now)
+                self.restart(now)
                 self._return_started = math.inf
         elif self._return_started == math.inf and self.ready():
             self._return_started = now
@@ -208,7 +248,7 @@ class RainbowScene(KeyframeScene):
             super().draw(canvas, alpha)
         keep = alpha * (1.0 - fade_out)
         if self._previous is not None and fade_in < 1.0:
-            canvas.draw_image(self._previous, alpha=keep, fit=self.fit)
+            canvas.draw_image(self._previous, alpha=keep, fit=self.settings.fit)
         if reveal is not None and reveal.image is not None:
             # From its first frame on, a new rainbow is visibly there (10 %), then fades in.
-            canvas.draw_image(reveal.image, alpha=keep * max(fade_in, 0.1), fit=self.fit)
+            canvas.draw_image(reveal.image, alpha=keep * max(fade_in, 0.1), fit=self.settings.fit)

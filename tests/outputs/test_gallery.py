@@ -52,7 +52,7 @@ def test_writer_saves_on_its_thread_and_survives_a_bad_folder(tmp_path: Path) ->
     for seed in range(3):
         writer.handle(revealed(model, seed))
     writer.stop()
-    assert len(writer.saved) == 3
+    assert writer.saved_count == 3 and writer.last_saved is not None
     assert len(list((tmp_path / "gallery").glob("*.json"))) == 3
 
     blocked = tmp_path / "not-a-folder"
@@ -61,7 +61,7 @@ def test_writer_saves_on_its_thread_and_survives_a_bad_folder(tmp_path: Path) ->
     broken.start()
     broken.handle(revealed(model))
     broken.stop()
-    assert broken.failures == 1 and broken.saved == []
+    assert broken.failures == 1 and broken.saved_count == 0
 
 
 def test_hash_is_cached_per_path(tmp_path: Path) -> None:

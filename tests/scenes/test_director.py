@@ -2,65 +2,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pytest
 
-from installation.events import Event, NextScene, Trigger
+from installation.events import (
+    Blackout,
+    Event,
+    EventRefused,
+    NextScene,
+    ParameterChanged,
+    PreviousScene,
+    SceneChanged,
+    SelectScene,
+    SetParameter,
+    Trigger,
+)
 from installation.loop.clock import ManualClock
-from installation.scenes.base import Canvas, Fit, Image, Scene
-from installation.scenes.director import Director
-
-_IMAGE: Image = np.zeros((2, 2, 3), dtype=np.uint8)
-
-
-class FakeScene(Scene):
-    """Records what the director asks of it; ``ready_after`` updates before it can draw."""
-
-    def __init__(self, name: str, ready_after: int = 0) -> None:
-        super().__init__(name)
-        self.ready_after = ready_after
-        self.active = False
-        self.activations: list[float] = []
-        self.deactivations = 0
-        self.updates: list[tuple[float, list[Event]]] = []
-        self.alphas: list[float] = []
-        self._updates_since_activation = 0
-
-    def activate(self, now: float) -> None:
-        self.active = True
-        self.activations.append(now)
-        self._updates_since_activation = 0
-
-    def deactivate(self) -> None:
-        self.active = False
-        self.deactivations += 1
-
-    def ready(self) -> bool:
-        return self.active and self._updates_since_activation >= self.ready_after
-
-    def update(self, now: float, events: Sequence[Event]) -> None:
-        assert self.active, f"{self.name} updated while inactive"
-        self.updates.append((now, list(events)))
-        self._updates_since_activation += 1
-
-    def draw(self, canvas: Canvas, alpha: float) -> None:
-        assert self.active, f"{self.name} drawn while inactive"
-        self.alphas.append(alpha)
-        canvas.draw_image(_IMAGE, alpha=alpha)
-
-
-class RecordingCanvas:
-    size = (16, 16)
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, object]] = []
-
-    def clear(self, colour: tuple[int, int, int]) -> None:
-        self.calls.append(("clear", colour))
-
-    def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
-        self.calls.append(("image", alpha))
-
+from installation.scenes.director import BLACKOUT_SECONDS, Director
+from tests.fakes import FakeScene, RecordingCanvas
 
 FPS = 32.0  # 1/32 s steps are exact in binary
 
@@ -72,7 +30,7 @@ def run_frames(
     events: dict[int, list[Event]] | None = None,
     canvas: RecordingCanvas | None = None,
 ) -> None:
-    canvas = canvas or RecordingCanvas()
+    canvas = canvas or RecordingCanvas((16, 16))
     for frame in range(frames):
         clock.advance(1.0 / FPS)
         director.update(clock.now(), (events or {}).get(frame, []))
@@ -81,23 +39,24 @@ def run_frames(
 
 def make(
     scenes: Sequence[FakeScene], durations: Sequence[float], crossfade: float = 0.5
-) -> tuple[Director, ManualClock]:
+) -> tuple[Director, ManualClock, list[Event]]:
     clock = ManualClock()
-    director = Director(scenes, durations, crossfade, background=(9, 8, 7))
+    for scene, duration in zip(scenes, durations, strict=True):
+        scene.settings = scene.settings.model_copy(update={"duration_seconds": duration})
+    emitted: list[Event] = []
+    director = Director(scenes, crossfade, background=(9, 8, 7), emit=emitted.append)
     director.start(clock.now())
-    return director, clock
+    return director, clock, emitted
 
 
-def test_needs_scenes_and_one_duration_each() -> None:
+def test_needs_scenes() -> None:
     with pytest.raises(ValueError):
-        Director([], [], 1.0)
-    with pytest.raises(ValueError):
-        Director([FakeScene("a")], [1.0, 2.0], 1.0)
+        Director([], 1.0)
 
 
 def test_start_activates_only_the_first_scene() -> None:
     a, b = FakeScene("a"), FakeScene("b")
-    director, _ = make([a, b], [1.0, 1.0])
+    director, _, _ = make([a, b], [1.0, 1.0])
     assert a.activations == [0.0]
     assert b.activations == []
     assert director.current is a
@@ -105,7 +64,7 @@ def test_start_activates_only_the_first_scene() -> None:
 
 def test_scene_hands_over_when_its_duration_is_up() -> None:
     a, b = FakeScene("a"), FakeScene("b")
-    director, clock = make([a, b], [1.0, 1.0], crossfade=0.0)
+    director, clock, _ = make([a, b], [1.0, 1.0], crossfade=0.0)
     run_frames(director, clock, 31)  # t = 31/32
     assert director.current is a and b.activations == []
     run_frames(director, clock, 1)  # t = 1.0
@@ -116,7 +75,7 @@ def test_scene_hands_over_when_its_duration_is_up() -> None:
 
 def test_durations_hand_over_in_turn_and_wrap_around() -> None:
     a, b, c = FakeScene("a"), FakeScene("b"), FakeScene("c")
-    director, clock = make([a, b, c], [0.5, 0.25, 0.5], crossfade=0.0)
+    director, clock, _ = make([a, b, c], [0.5, 0.25, 0.5], crossfade=0.0)
     order: list[tuple[str, float]] = []
     for _ in range(int(2.5 * FPS)):
         run_frames(director, clock, 1)
@@ -129,14 +88,14 @@ def test_durations_hand_over_in_turn_and_wrap_around() -> None:
 
 def test_zero_duration_stays_until_asked() -> None:
     a, b = FakeScene("a"), FakeScene("b")
-    director, clock = make([a, b], [0.0, 0.0], crossfade=0.0)
+    director, clock, _ = make([a, b], [0.0, 0.0], crossfade=0.0)
     run_frames(director, clock, 10 * int(FPS))
     assert director.current is a and b.activations == []
 
 
 def test_next_scene_hands_over_at_once() -> None:
     a, b = FakeScene("a"), FakeScene("b")
-    director, clock = make([a, b], [100.0, 100.0], crossfade=0.0)
+    director, clock, _ = make([a, b], [100.0, 100.0], crossfade=0.0)
     run_frames(director, clock, 3)
     run_frames(director, clock, 1, {0: [NextScene()]})
     assert director.current is b
@@ -146,7 +105,7 @@ def test_next_scene_hands_over_at_once() -> None:
 
 def test_other_events_do_not_hand_over_but_reach_the_scenes() -> None:
     a, b = FakeScene("a"), FakeScene("b")
-    director, clock = make([a, b], [0.0, 0.0])
+    director, clock, _ = make([a, b], [0.0, 0.0])
     run_frames(director, clock, 1, {0: [Trigger("osc")]})
     assert director.current is a and b.activations == []
     assert a.updates[-1][1] == [Trigger("osc")]
@@ -154,7 +113,7 @@ def test_other_events_do_not_hand_over_but_reach_the_scenes() -> None:
 
 def test_crossfade_waits_until_the_incoming_scene_is_ready() -> None:
     a, b = FakeScene("a"), FakeScene("b", ready_after=5)
-    director, clock = make([a, b], [100.0, 100.0], crossfade=0.5)
+    director, clock, _ = make([a, b], [100.0, 100.0], crossfade=0.5)
     run_frames(director, clock, 1, {0: [NextScene()]})
     assert b.active
     run_frames(director, clock, 3)
@@ -169,7 +128,7 @@ def test_crossfade_waits_until_the_incoming_scene_is_ready() -> None:
 
 def test_crossfade_lasts_crossfade_seconds_with_alpha_rising() -> None:
     a, b = FakeScene("a"), FakeScene("b")
-    director, clock = make([a, b], [100.0, 100.0], crossfade=0.5)
+    director, clock, _ = make([a, b], [100.0, 100.0], crossfade=0.5)
     run_frames(director, clock, 1, {0: [NextScene()]})
     fade_started = clock.now()
     assert director.fading and director.current is a
@@ -191,28 +150,28 @@ def test_crossfade_lasts_crossfade_seconds_with_alpha_rising() -> None:
 
 def test_old_scene_is_drawn_under_the_new_one_during_the_fade() -> None:
     a, b = FakeScene("a"), FakeScene("b")
-    director, clock = make([a, b], [100.0, 100.0], crossfade=1.0)
-    canvas = RecordingCanvas()
+    director, clock, _ = make([a, b], [100.0, 100.0], crossfade=1.0)
+    canvas = RecordingCanvas((16, 16))
     run_frames(director, clock, 1, {0: [NextScene()]})
     run_frames(director, clock, 8, canvas=canvas)
-    frame = canvas.calls[-3:]
-    assert frame[0] == ("clear", (9, 8, 7))
-    assert frame[1] == ("image", 1.0)
-    assert frame[2] == ("image", pytest.approx(8 / 32))
+    assert canvas.cleared[-1] == (9, 8, 7)
+    assert [item.alpha for item in canvas.of("image")] == [1.0, pytest.approx(8 / 32)]
 
 
-def test_next_scene_during_a_fade_is_ignored() -> None:
+def test_next_scene_during_a_fade_skips_on_from_the_incoming_scene() -> None:
     a, b, c = FakeScene("a"), FakeScene("b"), FakeScene("c")
-    director, clock = make([a, b, c], [100.0] * 3, crossfade=0.5)
+    director, clock, _ = make([a, b, c], [100.0] * 3, crossfade=0.5)
     run_frames(director, clock, 1, {0: [NextScene()]})
-    run_frames(director, clock, 2, {0: [NextScene()], 1: [NextScene()]})
-    assert c.activations == []
-    assert b.activations == [pytest.approx(1 / FPS)]
+    run_frames(director, clock, 1, {0: [NextScene()]})
+    assert b.activations == [pytest.approx(1 / FPS)] and not b.active
+    assert c.activations == [pytest.approx(2 / FPS)]
+    run_frames(director, clock, int(FPS))
+    assert director.current is c and not a.active
 
 
 def test_single_scene_playlist_ignores_next_scene_and_duration() -> None:
     a = FakeScene("a")
-    director, clock = make([a], [0.5], crossfade=0.5)
+    director, clock, _ = make([a], [0.5], crossfade=0.5)
     run_frames(director, clock, 2 * int(FPS), {i: [NextScene()] for i in range(0, 64, 4)})
     assert director.current is a
     assert a.activations == [0.0] and a.deactivations == 0
@@ -222,7 +181,109 @@ def test_single_scene_playlist_ignores_next_scene_and_duration() -> None:
 
 def test_stop_deactivates_current_and_incoming() -> None:
     a, b = FakeScene("a"), FakeScene("b", ready_after=100)
-    director, clock = make([a, b], [100.0, 100.0])
+    director, clock, _ = make([a, b], [100.0, 100.0])
     run_frames(director, clock, 1, {0: [NextScene()]})
     director.stop()
     assert not a.active and not b.active
+
+
+def test_previous_and_select_scene() -> None:
+    a, b, c = FakeScene("a"), FakeScene("b"), FakeScene("c")
+    director, clock, emitted = make([a, b, c], [0.0] * 3, crossfade=0.0)
+    run_frames(director, clock, 1, {0: [PreviousScene()]})
+    assert director.current is c
+    run_frames(director, clock, 1, {0: [SelectScene("b")]})
+    assert director.current is b
+    run_frames(director, clock, 1, {0: [SelectScene("fake")]})  # by kind: the first of it
+    assert director.current is a
+    assert [e.scene for e in emitted if isinstance(e, SceneChanged)] == ["c", "b", "a"]
+    run_frames(director, clock, 1, {0: [SelectScene("nope")]})
+    assert director.current is a
+    refused = [e for e in emitted if isinstance(e, EventRefused)]
+    assert len(refused) == 1 and "no scene named 'nope'" in refused[0].reason
+
+
+def test_untargeted_trigger_reaches_the_scene_on_screen_only() -> None:
+    a, b = FakeScene("a"), FakeScene("b")
+    director, clock, _ = make([a, b], [0.0, 0.0])
+    run_frames(director, clock, 1, {0: [Trigger("key")]})
+    assert a.events_seen() == [Trigger("key")] and b.activations == []
+
+
+def test_targeted_trigger_reaches_an_off_screen_scene_and_switches_to_it() -> None:
+    a, b = FakeScene("a"), FakeScene("b")
+    director, clock, _ = make([a, b], [0.0, 0.0], crossfade=0.25)
+    trigger = Trigger("osc", target="b")
+    run_frames(director, clock, 1, {0: [trigger]})
+    assert b.active and b.events_seen() == [trigger] and a.events_seen() == []
+    run_frames(director, clock, int(FPS))
+    assert director.current is b and not a.active
+
+
+def test_targeted_trigger_without_switching_runs_in_the_background_until_done() -> None:
+    a, b = FakeScene("a"), FakeScene("b", busy_for=5, show_on_trigger=False)
+    director, clock, _ = make([a, b], [0.0, 0.0])
+    run_frames(director, clock, 1, {0: [Trigger("osc", target="b")]})
+    assert b.active and director.current is a and b in director.active()
+    run_frames(director, clock, 3)
+    assert b.active  # still generating
+    run_frames(director, clock, 3)
+    assert not b.active and b.deactivations == 1 and director.current is a
+    assert b.alphas == []  # never drawn: it was never on screen
+
+
+def test_switch_by_trigger_returns_after_the_configured_time() -> None:
+    a, b = FakeScene("a"), FakeScene("b", return_after_seconds=1.0)
+    director, clock, _ = make([a, b], [0.0, 0.0], crossfade=0.0)
+    run_frames(director, clock, 1, {0: [Trigger("game", target="b")]})
+    assert director.current is b
+    run_frames(director, clock, int(FPS) - 1)
+    assert director.current is b
+    run_frames(director, clock, 1)
+    assert director.current is a
+
+
+def test_trigger_for_an_unknown_scene_is_refused() -> None:
+    a = FakeScene("a")
+    director, clock, emitted = make([a], [0.0])
+    run_frames(director, clock, 1, {0: [Trigger("osc", target="rainbow")]})
+    assert a.events_seen() == []
+    assert [type(e) for e in emitted] == [EventRefused]
+
+
+def test_set_parameter_is_validated_against_the_scene_settings() -> None:
+    a, b = FakeScene("a"), FakeScene("b")
+    director, clock, emitted = make([a, b], [0.0, 0.0])
+    good = [SetParameter("level", 0.25), SetParameter("level", 1, scene="b")]
+    run_frames(director, clock, 1, {0: good})
+    assert a.settings.level == 0.25 and b.settings.level == 1.0
+    assert [e for e in emitted if isinstance(e, ParameterChanged)] == [
+        ParameterChanged("a", "level", 0.25),
+        ParameterChanged("b", "level", 1),
+    ]
+    bad = [
+        SetParameter("level", 1.5),  # out of range
+        SetParameter("level", "0.3"),  # a string is not a number
+        SetParameter("level", True),  # nor is a bool
+        SetParameter("size", 8),  # not live
+        SetParameter("colour", 1.0),  # no such key
+        SetParameter("level", 0.5, scene="nope"),  # no such scene
+    ]
+    run_frames(director, clock, 1, {0: bad})
+    refused = [e for e in emitted if isinstance(e, EventRefused)]
+    assert [e.event for e in refused] == bad
+    assert a.settings.level == 0.25 and a.settings.size == 4
+    assert "not live" in refused[3].reason and "level" in refused[3].reason
+
+
+def test_blackout_fades_to_black_and_back() -> None:
+    a = FakeScene("a")
+    director, clock, _ = make([a], [0.0])
+    canvas = RecordingCanvas((16, 16))
+    run_frames(director, clock, 1, {0: [Blackout()]}, canvas=canvas)
+    first = canvas.of("rect")
+    assert first and 0 < first[0].alpha < 1 and first[0].geometry[0] == (0, 0, 16, 16)
+    run_frames(director, clock, int(BLACKOUT_SECONDS * FPS) + 1, canvas=canvas)
+    assert director.blackout_level == 1.0 and canvas.of("image") == []
+    run_frames(director, clock, int(BLACKOUT_SECONDS * FPS) + 1, {0: [Blackout(False)]})
+    assert director.blackout_level == 0.0

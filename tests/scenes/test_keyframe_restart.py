@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from installation.scenes.keyframe_scene import KeyframeScene
+from installation.scenes.keyframe_scene import KeyframeScene, Producer
+from tests.fakes import FakeSettings, RecordingCanvas
 
 
 class FakeSequence:
@@ -24,6 +25,9 @@ class FakeSequence:
     def stop(self) -> None:
         self.stopped = True
 
+    def restart(self, produce: Callable[[int], np.ndarray]) -> None:
+        self._produce, self._items = produce, {}
+
     def want(self, index: int) -> None:
         for i in range(len(self._items), index + 1):
             self._items[i] = self._produce(i)
@@ -35,25 +39,9 @@ class FakeSequence:
         return len(self._items) - 1
 
 
-class Counting(KeyframeScene):
-    def produce(self, index: int) -> np.ndarray:
-        return np.full((4, 4, 3), index % 256, dtype=np.uint8)
-
-    def reset(self) -> None:
-        return None
-
-
-class Canvas:
-    size = (8, 8)
-
-    def __init__(self) -> None:
-        self.images: list[np.ndarray] = []
-
-    def clear(self, colour: tuple[int, int, int]) -> None:
-        self.images.clear()
-
-    def draw_image(self, image: np.ndarray, *, alpha: float = 1.0, fit: str = "contain") -> None:
-        self.images.append(image)
+class Counting(KeyframeScene[FakeSettings]):
+    def producer(self) -> Producer:
+        return lambda index: np.full((4, 4, 3), index % 256, dtype=np.uint8)
 
 
 def test_failed_worker_is_restarted_and_the_screen_never_goes_blank() -> None:
@@ -63,7 +51,7 @@ def test_failed_worker_is_restarted_and_the_screen_never_goes_blank() -> None:
         made.append(FakeSequence(produce))
         return made[-1]
 
-    scene = Counting("counting", rate=10.0, fit="contain", make_sequence=make)
+    scene = Counting(FakeSettings(name="counting"), rate=10.0, make_sequence=make)
     scene.activate(0.0)
     for step in range(1, 6):
         scene.update(step * 0.1, [])
@@ -71,9 +59,10 @@ def test_failed_worker_is_restarted_and_the_screen_never_goes_blank() -> None:
     scene.update(0.6, [])
     assert scene.restarts == 1
     assert made[0].stopped and len(made) == 2 and made[1].started
-    canvas = Canvas()
+    canvas = RecordingCanvas()
     scene.draw(canvas, 1.0)
-    assert canvas.images, "the last good image stays on screen while the model restarts"
+    assert canvas.of("image"), "the last good image stays on screen while the model restarts"
     scene.update(0.7, [])
+    canvas.clear((0, 0, 0))
     scene.draw(canvas, 1.0)
-    assert canvas.images
+    assert canvas.of("image")

@@ -3,45 +3,34 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
 
-from installation.app import inline_sequences
-from installation.config.schema import LatentWalkScene as LatentWalkSettings
-from installation.config.schema import LavaLampScene as LavaLampSettings
+from installation.app import offline_kit
+from installation.canvas import Image
+from installation.events import SetParameter
 from installation.models.onnx_runtime import OnnxModel, load_model
 from installation.models.sequence_worker import ThreadedSequence
-from installation.scenes.base import Fit, Image
 from installation.scenes.colour_grade import apply_grade, grade_matrix
+from installation.scenes.director import Director
 from installation.scenes.keyframe_scene import KeyframeScene
-from installation.scenes.latent_walk import LatentWalkScene, slerp, waypoint
-from installation.scenes.lava_lamp import LavaLampScene
+from installation.scenes.latent_walk import LatentWalkScene, LatentWalkSettings, slerp, waypoint
+from installation.scenes.lava_lamp import LavaLampScene, LavaLampSettings
+from tests.fakes import RecordingCanvas
 from tests.onnx_factory import make_generator, make_lava_lamp
 
 TIMEOUT = 10.0
+inline_sequences = offline_kit(lambda event: None).make_sequence
 
 
-class CaptureCanvas:
-    """A canvas that keeps what was drawn on it."""
-
-    size = (32, 32)
-
-    def __init__(self) -> None:
-        self.images: list[tuple[Image, float, Fit]] = []
-
-    def clear(self, colour: tuple[int, int, int]) -> None:
-        self.images.clear()
-
-    def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
-        self.images.append((image.copy(), alpha, fit))
-
-
-def shown(scene: KeyframeScene) -> Image:
-    canvas = CaptureCanvas()
+def shown(scene: KeyframeScene[Any]) -> Image:
+    canvas = RecordingCanvas((32, 32))
     scene.draw(canvas, 1.0)
-    assert len(canvas.images) == 1
-    return canvas.images[0][0]
+    images = canvas.of("image")
+    assert len(images) == 1 and images[0].image is not None
+    return images[0].image
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
@@ -77,9 +66,8 @@ def walk_settings(**values: object) -> LatentWalkSettings:
 
 def keyframes(settings: LavaLampSettings, model: OnnxModel, count: int) -> list[Image]:
     """The lava scene's raw keyframes 0 .. count-1, computed independently of any sequence."""
-    scene = LavaLampScene(settings, model, inline_sequences)
-    scene.reset()
-    return [scene.produce(i) for i in range(count)]
+    produce = LavaLampScene(settings, model, inline_sequences).producer()
+    return [produce(i) for i in range(count)]
 
 
 # Blending -------------------------------------------------------------------------------
@@ -121,14 +109,14 @@ def test_fractional_positions_blend_between_two_keyframes(lava: OnnxModel, fract
 def test_nothing_is_drawn_before_the_first_update(lava: OnnxModel) -> None:
     scene = LavaLampScene(lava_settings(), lava, inline_sequences)
     assert not scene.ready()
-    canvas = CaptureCanvas()
+    canvas = RecordingCanvas()
     scene.draw(canvas, 1.0)
-    assert canvas.images == []
+    assert canvas.of("image") == []
     scene.activate(0.0)
     scene.update(0.0, [])
     scene.draw(canvas, 0.4)
-    assert canvas.images[0][1] == 0.4
-    assert canvas.images[0][2] == "contain"
+    assert canvas.of("image")[0].alpha == 0.4
+    assert canvas.of("image")[0].fit == "contain"
 
 
 def test_default_step_rate_is_real_time(lava: OnnxModel) -> None:
@@ -198,7 +186,8 @@ def test_position_waits_for_a_slow_model_and_never_jumps(
     finally:
         gate.set()
         scene.deactivate()
-    assert not made[0]._thread.is_alive()
+    made[0].join()
+    assert not made[0].alive
 
 
 def test_scene_reports_its_sequence_failure(lava: OnnxModel) -> None:
@@ -308,15 +297,60 @@ def test_latent_walk_shows_generator_images(generator: OnnxModel) -> None:
     scene = LatentWalkScene(settings, generator, inline_sequences)
     scene.activate(0.0)
     scene.update(0.0, [])
-    canvas = CaptureCanvas()
+    canvas = RecordingCanvas()
     scene.draw(canvas, 1.0)
-    image, _, fit = canvas.images[0]
-    assert image.shape == (16, 16, 3) and image.dtype == np.uint8
-    assert fit == "cover"
+    drawn = canvas.of("image")[0]
+    assert drawn.image is not None
+    assert drawn.image.shape == (16, 16, 3) and drawn.image.dtype == np.uint8
+    assert drawn.fit == "cover"
     scene.update(0.35, [])
     assert scene.position == pytest.approx(3.5)
-    first, second = scene.produce(3), scene.produce(4)
+    produce = scene.producer()
+    first, second = produce(3), produce(4)
     blended = shown(scene)
     assert np.all(blended >= np.minimum(first, second))
     assert np.all(blended <= np.maximum(first, second))
     scene.deactivate()
+
+
+# Live parameters --------------------------------------------------------------------------
+
+
+def test_live_hue_change_through_the_director_grades_the_next_frame(lava: OnnxModel) -> None:
+    scene = LavaLampScene(lava_settings(step_rate=4.0), lava, inline_sequences)
+    director = Director([scene], 0.0)
+    director.start(0.0)
+    director.update(0.0, [])
+    raw = shown(scene)
+    director.update(0.0, [SetParameter("hue_shift", 90.0, scene="lava_lamp")])
+    assert scene.settings.hue_shift == 90.0
+    np.testing.assert_array_equal(shown(scene), apply_grade(raw, grade_matrix(90, 1.0, 1.0)))
+    director.update(0.0, [SetParameter("hue_shift", 400.0)])  # out of range: refused
+    assert scene.settings.hue_shift == 90.0
+    director.update(0.0, [SetParameter("step_rate", 8.0)])
+    assert scene.rate == 8.0
+    director.stop()
+
+
+def test_a_restart_never_waits_for_the_worker(lava: OnnxModel, gate: threading.Event) -> None:
+    """The worker is stuck inside a model run; restart and deactivate still return at once."""
+    made: list[ThreadedSequence[Image]] = []
+
+    def gated_sequences(produce: Callable[[int], Image], name: str) -> ThreadedSequence[Image]:
+        def slow(index: int) -> Image:
+            if index >= 1:
+                assert gate.wait(TIMEOUT)
+            return produce(index)
+
+        made.append(ThreadedSequence(slow, name, lookahead=2))
+        return made[-1]
+
+    scene = LavaLampScene(lava_settings(step_rate=4.0), lava, gated_sequences)
+    scene.activate(0.0)
+    assert wait_for(lambda: made[0].newest() == 0)
+    scene.restart(1.0)  # the worker is blocked in keyframe 1: this must not wait for it
+    scene.deactivate()
+    assert made[0].alive  # still stuck, and nobody waited for it
+    gate.set()
+    made[0].join()
+    assert not made[0].alive

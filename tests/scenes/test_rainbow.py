@@ -7,25 +7,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from installation.app import live_kit, offline_kit
-from installation.config.schema import RainbowScene as RainbowSettings
+from installation.app import LiveWorkers, live_kit, offline_kit
 from installation.events import Event, ImageRevealed, Trigger
 from installation.models.onnx_runtime import OnnxModel, load_model
-from installation.scenes.rainbow import RainbowScene, generate, rainbow_latent
+from installation.scenes.rainbow import RainbowScene, RainbowSettings, generate, rainbow_latent
+from tests.fakes import RecordingCanvas, fake_generator
 from tests.onnx_factory import make_generator
 
 
-class RecordingCanvas:
-    size = (320, 180)
-
-    def __init__(self) -> None:
-        self.draws: list[tuple[np.ndarray, float]] = []
-
-    def clear(self, colour: tuple[int, int, int]) -> None:
-        self.draws.clear()
-
-    def draw_image(self, image: np.ndarray, *, alpha: float = 1.0, fit: str = "contain") -> None:
-        self.draws.append((image, alpha))
+def draws(canvas: RecordingCanvas) -> list[tuple[Any, float]]:
+    return [(item.image, item.alpha) for item in canvas.of("image")]
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +47,8 @@ def test_trigger_reveals_the_seeded_rainbow_and_announces_it(generator: OnnxMode
     canvas = RecordingCanvas()
     scene.draw(canvas, 1.0)
     # Drift underneath, the new rainbow on top and visible from its first frame.
-    assert canvas.draws[-1][0] is event.image
-    assert canvas.draws[-1][1] >= 0.1
+    assert draws(canvas)[-1][0] is event.image
+    assert draws(canvas)[-1][1] >= 0.1
 
 
 def test_reveal_fades_in_holds_then_drifts_on_from_its_latent(generator: OnnxModel) -> None:
@@ -75,7 +66,7 @@ def test_reveal_fades_in_holds_then_drifts_on_from_its_latent(generator: OnnxMod
         scene.draw(canvas, 1.0)
         first = events[0]
         assert isinstance(first, ImageRevealed)
-        reveal_alpha = [a for image, a in canvas.draws if image is first.image]
+        reveal_alpha = [a for image, a in draws(canvas) if image is first.image]
         alphas.append(reveal_alpha[0] if reveal_alpha else 0.0)
     peak = alphas.index(1.0)
     assert all(b >= a for a, b in itertools.pairwise(alphas[: peak + 1]))
@@ -118,7 +109,7 @@ def _offline(events: list[Event]) -> tuple[Any, Any, Any]:
 
 
 def _live(events: list[Event]) -> tuple[Any, Any, Any]:
-    kit = live_kit(events.append)
+    kit = live_kit(events.append, LiveWorkers())
     return kit.make_sequence, kit.make_requests, kit.emit
 
 
@@ -127,3 +118,43 @@ def test_latent_for_a_seed_is_stable() -> None:
     assert a.shape == (512,) and a.dtype == np.float32
     np.testing.assert_array_equal(a, rainbow_latent(5))
     assert not np.array_equal(a, rainbow_latent(6))
+
+
+def test_a_trigger_with_a_seed_reveals_exactly_that_rainbow(generator: OnnxModel) -> None:
+    events: list[Event] = []
+    scene = RainbowScene(settings(), generator, *_offline(events))
+    scene.activate(0.0)
+    scene.update(0.1, [Trigger("osc", seed=7, caption="well played")])
+    (event,) = [e for e in events if isinstance(e, ImageRevealed)]
+    assert event.seed == 7 and event.caption == "well played"
+    np.testing.assert_array_equal(event.z, rainbow_latent(7, 512))
+    np.testing.assert_array_equal(event.image, generate(generator, rainbow_latent(7, 512), 0.8))
+
+
+def test_scene_runs_on_the_model_protocol_with_a_fake_model() -> None:
+    model = fake_generator(latent_size=8, size=4)
+    events: list[Event] = []
+    scene = RainbowScene(settings(reveal_seconds=0.0), model, *_offline(events))  # type: ignore[arg-type]
+    scene.activate(0.0)
+    assert scene.ready() is False or model.runs >= 0
+    scene.update(0.0, [Trigger()])
+    assert not scene.busy()
+    assert [type(e) for e in events] == [ImageRevealed]
+    assert model.runs >= 2  # the drift's first image and the reveal
+
+
+def test_busy_while_a_threaded_reveal_is_being_generated(generator: OnnxModel) -> None:
+    events: list[Event] = []
+    scene = RainbowScene(settings(), generator, *_live(events))
+    scene.activate(0.0)
+    try:
+        assert not scene.busy()
+        scene.update(0.0, [Trigger()])
+        assert scene.busy()
+        deadline = time.monotonic() + 10.0
+        while scene.busy() and time.monotonic() < deadline:
+            scene.update(0.0, [])
+            time.sleep(0.005)
+        assert not scene.busy() and len(events) == 1
+    finally:
+        scene.deactivate()
