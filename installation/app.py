@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 
 from installation.canvas import Image
 from installation.config.schema import ShowConfig
+from installation.errors import ConfigError
 from installation.events import Event, EventQueue
 from installation.inputs.base import InputSource, start_sources, stop_sources
 from installation.inputs.controls import ControlMap
-from installation.inputs.window import WindowInput
+from installation.inputs.window import WindowInput, control_problems
 from installation.loop.clock import Clock, RealClock
 from installation.loop.overlay import StatsOverlay
 from installation.loop.runner import FrameRunner
@@ -107,6 +108,10 @@ class RunOptions:
 def run_show(config: ShowConfig, options: RunOptions, clock: Clock | None = None) -> RunStats:
     """Load models, open the display, run the frame loop; return the run's stats."""
     sys.setswitchinterval(0.001)  # model workers' Python bits must not hold the GIL for 5 ms
+    problems = control_problems(config.controls)
+    if problems:
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        raise ConfigError(f"Show config {config.show.name!r} has unknown controls:\n{lines}")
     models = load_models(config.models, config.runtime)
     display_index = config.display.display if options.display is None else options.display
     lock = None if options.headless else DisplayLock(display_index)

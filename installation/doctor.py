@@ -6,12 +6,14 @@ import os
 import platform
 import statistics
 import sys
+from importlib import metadata
 from pathlib import Path
 
-from installation.scenes.registry import load_show
 from installation.errors import InstallationError
 from installation.models import onnx_runtime
 from installation.models.catalog import threads_per_model
+from installation.outputs.display import pygame_versions
+from installation.scenes.registry import load_show
 
 WARM_RUNS = 20
 
@@ -23,19 +25,15 @@ def _line(label: str, value: str) -> None:
 def _versions() -> None:
     print("Software")
     _line("python", f"{sys.version.split()[0]} ({platform.platform()})")
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
-
-    _line("pygame / SDL", f"{pygame.version.ver} / {'.'.join(map(str, pygame.get_sdl_version()))}")
+    pygame_version, sdl_version = pygame_versions()
+    _line("pygame / SDL", f"{pygame_version} / {sdl_version}")
     _line("onnxruntime", f"{onnx_runtime.version()} (package {onnx_runtime._package_name()})")
     _line("cpu cores", str(os.cpu_count()))
     display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     _line("display", display or "none found (use --headless, or run on the screen's session)")
-    try:
-        import torch
-
-        _line("torch (training)", torch.__version__)
-    except ImportError:
+    try:  # the version only: importing torch would take seconds and is not needed here
+        _line("torch (training)", metadata.version("torch"))
+    except metadata.PackageNotFoundError:
         _line("torch (training)", "not installed: training needs pip install -e '.[train]'")
 
 

@@ -182,10 +182,3 @@ class EventQueue:
                 events.append(self._queue.get_nowait())
             except queue.Empty:
                 return events
-
-
-class EventSink:
-    """Transitional: replaced by ``installation.outputs.base.OutputSink`` (removed in this change)."""
-
-    def handle(self, event: Event) -> None:
-        raise NotImplementedError

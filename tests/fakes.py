@@ -139,7 +139,7 @@ def fake_lava_lamp(latent_size: int = 4, size: int = 16, step_seconds: float = 0
 
     def run(feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         z = feeds["z"]
-        level = np.uint8(int(round(float(z[0, 0]))) % 256)
+        level = np.uint8(round(float(z[0, 0])) % 256)
         frame = np.full((1, size, size, 3), level, dtype=np.uint8)
         return {"frame": frame, "z_next": (z + 1.0).astype(np.float32)}
 
@@ -173,6 +173,23 @@ class FakeInputSource(InputSource):
         self.stopped = True
 
 
+class FakePolledSource(FakeInputSource):
+    """A main-thread source (like the window): each ``poll`` posts the next canned batch."""
+
+    name = "fake-polled"
+    polled = True
+
+    def __init__(self, batches: Sequence[Sequence[Event]] = ()) -> None:
+        super().__init__()
+        self.batches = [list(batch) for batch in batches]
+        self.polls: list[float] = []
+
+    def poll(self, now: float) -> None:
+        self.polls.append(now)
+        for event in self.batches.pop(0) if self.batches else []:
+            self.send(event)
+
+
 class FakeSettings(SceneSettings):
     """Settings of ``FakeScene``: one live parameter (``level``) and one fixed (``size``)."""
 
@@ -187,9 +204,7 @@ class FakeScene(Scene[FakeSettings]):
     """Records what the director asks of it; ``ready_after`` updates before it can draw;
     ``busy_for`` updates of work after each trigger (as a reveal being generated)."""
 
-    def __init__(
-        self, name: str, ready_after: int = 0, busy_for: int = 0, **settings: Any
-    ) -> None:
+    def __init__(self, name: str, ready_after: int = 0, busy_for: int = 0, **settings: Any) -> None:
         super().__init__(FakeSettings(name=name, **settings))
         self.ready_after = ready_after
         self.busy_for = busy_for

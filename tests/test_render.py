@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from installation.config import load_show
-from installation.config.schema import LatentWalkScene, LavaLampScene, ShowConfig
+from installation.config.schema import ShowConfig
 from installation.errors import InstallationError
 from installation.render import RenderOptions, parse_size, render_show, with_overrides
+from installation.scenes.latent_walk import LatentWalkSettings
+from installation.scenes.lava_lamp import LavaLampSettings
+from installation.scenes.registry import load_show
 from tests.conftest import LAVA_SHOW, ShowWriter
 
 SIZE = (64, 48)
@@ -79,7 +81,7 @@ def test_overrides_apply_to_every_scene(config: ShowConfig, tmp_path: Path) -> N
     assert changed.show.fps == 12
     assert changed.display.render_size == (320, 200)
     assert all(
-        isinstance(scene, LavaLampScene | LatentWalkScene) and scene.seed == 42
+        isinstance(scene, LavaLampSettings | LatentWalkSettings) and scene.seed == 42
         for scene in changed.scenes
     )
     assert with_overrides(config, RenderOptions(output=tmp_path)) == config

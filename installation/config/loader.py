@@ -66,8 +66,7 @@ def parse_show(data: dict[str, Any], source: Path, scene_kinds: SceneKinds) -> S
     except ValidationError as exc:
         problems = [_describe(error, schema, sorted(needs)) for error in exc.errors()]
     problems += _cross_check(data, needs)
-    if config is not None:
-        problems += _check_controls(config)
+    problems += _check_controls(data, {scene_kind_of(kind): kind for kind in scene_kinds})
     if problems or config is None:
         raise ConfigError(_summary(source, problems))
     base = source.resolve().parent
@@ -118,36 +117,47 @@ def _cross_check(data: dict[str, Any], needs: dict[str, ModelKind | None]) -> li
     return problems
 
 
-def _check_controls(config: ShowConfig) -> list[str]:
-    """Controls that name a scene must name one the show has; axes must steer live parameters."""
-    scenes = {scene.label: scene for scene in config.scenes} | {
-        scene.kind: scene for scene in config.scenes
-    }
-    known = ", ".join(sorted(scenes))
+def _check_controls(data: dict[str, Any], kinds: dict[str, type[SceneSettings]]) -> list[str]:
+    """Controls that name a scene must name one the show has; axes must steer live parameters.
+
+    Works on raw data, like ``_cross_check``, so its problems are listed with all others.
+    """
+    controls, scenes = data.get("controls"), data.get("scenes")
+    if not isinstance(controls, dict) or not isinstance(scenes, list):
+        return []
+    live: dict[str, frozenset[str]] = {}
+    for scene in scenes:
+        if isinstance(scene, dict) and scene.get("kind") in kinds:
+            parameters = kinds[scene["kind"]].live_parameters
+            label = scene.get("name") or str(scene["kind"]).replace("_", " ")
+            live[str(label)] = live[str(scene["kind"])] = parameters
+    known = ", ".join(sorted(live))
     problems: list[str] = []
-    bindings = [("keys", config.controls.keys), ("gamepad_buttons", config.controls.gamepad_buttons)]
-    for table, actions in bindings:
-        for control, action in actions.items():
-            _, _, target = action.partition(":")
-            if target and target not in scenes:
-                close = difflib.get_close_matches(target, list(scenes), n=1)
+    for table in ("keys", "gamepad_buttons"):
+        actions = controls.get(table)
+        for control, action in (actions or {}).items() if isinstance(actions, dict) else []:
+            target = action.partition(":")[2] if isinstance(action, str) else ""
+            if target and target not in live:
+                close = difflib.get_close_matches(target, list(live), n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
                 problems.append(
-                    f"controls.{table}.{control}: no scene named {target!r}.{hint} "
-                    f"Scenes: {known}."
+                    f"controls.{table}.{control}: no scene named {target!r}.{hint} Scenes: {known}."
                 )
-    for axis, binding in config.controls.gamepad_axes.items():
-        where = f"controls.gamepad_axes.{axis}"
-        candidates = [scenes[binding.scene]] if binding.scene in scenes else []
-        if binding.scene is not None and not candidates:
-            problems.append(f"{where}.scene: no scene named {binding.scene!r}. Scenes: {known}.")
+    axes = controls.get("gamepad_axes")
+    for axis, binding in axes.items() if isinstance(axes, dict) else []:
+        if not isinstance(binding, dict):
             continue
-        candidates = candidates or list(config.scenes)
-        if not any(binding.parameter in scene.live_parameters for scene in candidates):
-            live = sorted({p for scene in candidates for p in scene.live_parameters})
+        where = f"controls.gamepad_axes.{axis}"
+        scene = binding.get("scene")
+        if scene is not None and scene not in live:
+            problems.append(f"{where}.scene: no scene named {scene!r}. Scenes: {known}.")
+            continue
+        parameters = live[scene] if scene is not None else frozenset().union(*live.values())
+        parameter = binding.get("parameter")
+        if isinstance(parameter, str) and parameter not in parameters:
             problems.append(
-                f"{where}.parameter: {binding.parameter!r} cannot change while the show runs. "
-                f"Live parameters: {', '.join(live) or 'none'}."
+                f"{where}.parameter: {parameter!r} cannot change while the show runs. "
+                f"Live parameters: {', '.join(sorted(parameters)) or 'none'}."
             )
     return problems
 

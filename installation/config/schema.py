@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import ConfigDict, Field, create_model
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 ProviderName = Literal["tensorrt", "cuda", "cpu"]
 ModelKind = Literal["lava_lamp", "generator", "gaze"]
@@ -155,8 +154,12 @@ class ControlsSection(Section):
     gamepad_buttons: dict[str, ActionName] = Field(default_factory=dict)
     gamepad_axes: dict[str, AxisBinding] = Field(default_factory=dict)
     dead_zone: float = Field(0.2, ge=0.0, lt=1.0, description="axis values below are read as 0")
-    kiosk: bool = Field(False, description="quit only by holding quit_chord (keys bound to quit do nothing)")
-    quit_chord: tuple[str, ...] = Field(("left ctrl", "left shift", "q"), min_length=1, max_length=5)
+    kiosk: bool = Field(
+        False, description="quit only by holding quit_chord (keys bound to quit do nothing)"
+    )
+    quit_chord: tuple[str, ...] = Field(
+        ("left ctrl", "left shift", "q"), min_length=1, max_length=5
+    )
     quit_hold_seconds: float = Field(2.0, ge=0.0, le=30.0)
 
     def key_actions(self) -> dict[str, str]:

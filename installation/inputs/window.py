@@ -16,11 +16,15 @@ Axis motion is coalesced: the newest value of each axis per frame.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
+import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from installation.config.schema import ControlsSection
 from installation.events import DeviceChanged, Event, QuitRequested
 from installation.inputs.base import InputSource, Post
 from installation.inputs.controls import ControlMap
@@ -196,3 +200,49 @@ class WindowInput(InputSource):
             pad.handle.quit()
         except Exception:  # already gone with its device: nothing to release
             log.debug("closing %s", pad.label, exc_info=True)
+
+
+def control_problems(controls: ControlsSection) -> list[str]:
+    """Key, button and axis names in ``[controls]`` that SDL does not know, with did-you-means.
+
+    Checked before the window opens, so a typo in a show file is an error, not a dead key.
+    """
+    pg = _pygame()
+    problems: list[str] = []
+    keys = {**controls.key_actions(), **{key: "" for key in controls.quit_chord}}
+    for key in keys:
+        with warnings.catch_warnings():  # key_code warns before pygame.init(); it still works
+            warnings.simplefilter("ignore")
+            try:
+                pg.key.key_code(key)
+            except ValueError:
+                problems.append(f"controls: {key!r} is not a key name SDL knows{_hint(key, KEYS)}")
+    buttons = set(CONTROLLER_BUTTONS)
+    for button in controls.button_actions():
+        if button not in buttons and not re.fullmatch(r"button\d{1,2}", button):
+            problems.append(
+                f"controls.gamepad_buttons: {button!r} is not a gamepad button"
+                f"{_hint(button, CONTROLLER_BUTTONS)} (game controllers: "
+                f"{', '.join(CONTROLLER_BUTTONS)}; other joysticks: button0, button1, ...)"
+            )
+    for axis in controls.gamepad_axes:
+        if axis not in CONTROLLER_AXES and not re.fullmatch(r"axis\d{1,2}", axis):
+            problems.append(
+                f"controls.gamepad_axes: {axis!r} is not a gamepad axis"
+                f"{_hint(axis, CONTROLLER_AXES)} (game controllers: {', '.join(CONTROLLER_AXES)}; "
+                "other joysticks: axis0, axis1, ...)"
+            )
+    return problems
+
+
+KEYS = (
+    "escape", "space", "return", "tab", "left", "right", "up", "down", "left ctrl",
+    "right ctrl", "left shift", "right shift", "left alt", "right alt", "backspace",
+    "delete", "home", "end", "page up", "page down", *[f"f{n}" for n in range(1, 13)],
+)  # fmt: skip
+"""Common multi-letter key names, for did-you-mean hints."""
+
+
+def _hint(name: str, known: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from installation.events import Event, EventSink, ImageRevealed
 from installation.models.latency import LatencyHistogram, ModelStats
 
 LATE_FACTOR = 1.5
@@ -151,15 +150,3 @@ def _models_dict(models: Mapping[str, ModelStats]) -> dict[str, Any]:
             "latency_ms": {"p50": round(p50, 3), "p99": round(p99, 3)},
         }
     return result
-
-
-class StatsSink(EventSink):
-    """Turns show events into counters and timings."""
-
-    def __init__(self, stats: RunStats) -> None:
-        self.stats = stats
-
-    def handle(self, event: Event) -> None:
-        if isinstance(event, ImageRevealed):
-            self.stats.count("images_revealed")
-            self.stats.time("trigger_to_frame", event.trigger_to_frame_ms)

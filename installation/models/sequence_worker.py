@@ -177,6 +177,8 @@ class ThreadedSequence(Generic[T]):
                 continue
             failures = 0
             with self._condition:
+                if self._stopping:
+                    return
                 if generation != self._generation:
                     continue  # restarted while producing: this item belongs to the old run
                 # Publishing is one reference assignment: readers see the old or the new slot.

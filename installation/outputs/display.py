@@ -1,4 +1,6 @@
-"""The one module that imports pygame's display: the window, its events, the canvas.
+"""The one module that imports pygame's display: the window and the canvas drawn in it.
+
+The window's events (keys, gamepads, close) are read by ``installation.inputs.window``.
 
 Drawing goes through SDL's renderer (``pygame._sdl2.video``): each model image is uploaded at
 its own size as a texture and the GPU scales it, with linear filtering, straight to its place
@@ -6,25 +8,106 @@ on the screen. The canvas (``render_size``) is the renderer's logical size, lett
 window by SDL. Fullscreen is a borderless desktop-sized window on the chosen display, so it
 also fills the screen on a kiosk that runs X without a window manager. Headless runs use SDL's
 dummy driver and software renderer: same code, no screen.
+
+Rectangles and thin lines use the renderer's own primitives. Circles, text and thick slanted
+lines are rendered once, white, into a texture that is tinted per call (colour and alpha
+modulation), so a colour or opacity change costs nothing; those textures live in bounded LRU
+caches, because the show runs for weeks and text such as an fps counter changes every frame.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
+from installation.canvas import Anchor, Colour, Fit, Image, Point, Rect
 from installation.errors import DisplayError
-from installation.events import Event, KeyPressed, NextScene, QuitRequested, Trigger
-from installation.scenes.base import Fit, Image
 
 log = logging.getLogger(__name__)
 
 _BLEND = 1  # SDL_BLENDMODE_BLEND
+_WHITE = (255, 255, 255)
+
+TEXT_CACHE_SIZE = 100000
+CIRCLE_CACHE_SIZE = 64
+LINE_CACHE_SIZE = 16
+FONT_CACHE_SIZE = 16
+
+# pygame asks the bundled font for 0.6875 x the requested size, so its line height comes out at
+# about that fraction; dividing by it makes ``size`` the text's height in canvas pixels.
+_BUNDLED_FONT_SCALE = 0.6875
+
+# Where the anchor point sits in a text's box, as fractions of its width and height.
+_ANCHORS: dict[str, tuple[float, float]] = {
+    "topleft": (0.0, 0.0),
+    "top": (0.5, 0.0),
+    "topright": (1.0, 0.0),
+    "left": (0.0, 0.5),
+    "center": (0.5, 0.5),
+    "right": (1.0, 0.5),
+    "bottomleft": (0.0, 1.0),
+    "bottom": (0.5, 1.0),
+    "bottomright": (1.0, 1.0),
+}
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LruCache(Generic[K, V]):
+    """A mapping bounded to ``capacity`` entries: adding one more drops the least recently used."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"an LRU cache needs a capacity of at least 1, not {capacity}")
+        self.capacity = capacity
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _opacity(alpha: float) -> int:
+    return round(min(alpha, 1.0) * 255)
+
+
+def disc_coverage(radius: float, width: int = 0) -> NDArray[np.uint8]:
+    """Anti-aliased coverage (0-255) of a disc, or a ring ``width`` wide, centred in a square.
+
+    The square is ``2 * ceil(radius) + 2`` pixels wide, its centre the circle's centre; each
+    pixel's value is the share of it inside the shape, estimated from its centre's distance.
+    """
+    side = 2 * math.ceil(radius) + 2
+    offsets = np.arange(side, dtype=np.float32) + 0.5 - side / 2
+    distance = np.hypot(offsets[:, None], offsets[None, :])
+    cover = np.clip(radius + 0.5 - distance, 0.0, 1.0)
+    if 0 < width < radius:
+        cover = np.minimum(cover, np.clip(distance - (radius - width) + 0.5, 0.0, 1.0))
+    coverage: NDArray[np.uint8] = (cover * 255 + 0.5).astype(np.uint8)
+    return coverage
 
 
 def _pygame() -> Any:
@@ -81,6 +164,10 @@ class PygameDisplay:
         self._window: Any = None
         self._renderer: Any = None
         self._textures: dict[tuple[int, int, int], Any] = {}
+        self._text_textures: LruCache[tuple[str, int], Any] = LruCache(TEXT_CACHE_SIZE)
+        self._circle_textures: LruCache[tuple[int, int], Any] = LruCache(CIRCLE_CACHE_SIZE)
+        self._line_textures: LruCache[int, Any] = LruCache(LINE_CACHE_SIZE)
+        self._fonts: LruCache[int, Any] = LruCache(FONT_CACHE_SIZE)
         self._draws = 0
         self.driver = ""
 
@@ -160,28 +247,13 @@ class PygameDisplay:
     def close(self) -> None:
         if self._window is not None:
             self._textures.clear()
+            self._text_textures.clear()
+            self._circle_textures.clear()
+            self._line_textures.clear()
             self._renderer = None
             self._window.destroy()
             self._window = None
             self._pg.display.quit()
-
-    def poll_events(self) -> list[Event]:
-        """Window events as show events: Escape/Q quit, Right/N next scene, Space/Enter trigger."""
-        pg = self._pg
-        events: list[Event] = []
-        for raw in pg.event.get():
-            if raw.type in (pg.QUIT, pg.WINDOWCLOSE):
-                events.append(QuitRequested("window closed"))
-            elif raw.type == pg.KEYDOWN:
-                name = pg.key.name(raw.key)
-                events.append(KeyPressed(name))
-                if raw.key in (pg.K_ESCAPE, pg.K_q):
-                    events.append(QuitRequested(f"{name} pressed"))
-                elif raw.key in (pg.K_RIGHT, pg.K_n):
-                    events.append(NextScene())
-                elif raw.key in (pg.K_SPACE, pg.K_RETURN):
-                    events.append(Trigger("keyboard"))
-        return events
 
     # Canvas -------------------------------------------------------------------------------
 
@@ -207,6 +279,147 @@ class PygameDisplay:
         texture.alpha = round(min(alpha, 1.0) * 255)
         texture.draw(dstrect=fitted_rect((width, height), self._render_size, fit))
 
+    def draw_rect(self, rect: Rect, colour: Colour, *, alpha: float = 1.0, width: int = 0) -> None:
+        if alpha <= 0.0:
+            return
+        x, y, w, h = rect
+        left, top, right, bottom = round(x), round(y), round(x + w), round(y + h)
+        w, h = right - left, bottom - top
+        if w <= 0 or h <= 0:
+            return
+        renderer = self._renderer
+        renderer.draw_color = (*colour, _opacity(alpha))
+        renderer.draw_blend_mode = _BLEND
+        if width <= 0 or 2 * width >= min(w, h):
+            renderer.fill_rect((left, top, w, h))
+            return
+        # Four bands that do not overlap, so a translucent outline is even all round.
+        renderer.fill_rect((left, top, w, width))
+        renderer.fill_rect((left, bottom - width, w, width))
+        renderer.fill_rect((left, top + width, width, h - 2 * width))
+        renderer.fill_rect((right - width, top + width, width, h - 2 * width))
+
+    def draw_line(
+        self, start: Point, end: Point, colour: Colour, *, alpha: float = 1.0, width: int = 1
+    ) -> None:
+        if alpha <= 0.0 or width <= 0:
+            return
+        x0, y0 = round(start[0]), round(start[1])
+        x1, y1 = round(end[0]), round(end[1])
+        if width == 1:
+            renderer = self._renderer
+            renderer.draw_color = (*colour, _opacity(alpha))
+            renderer.draw_blend_mode = _BLEND
+            renderer.draw_line((x0, y0), (x1, y1))
+        elif x0 == x1 or y0 == y1:
+            # Straight along an axis: an exact rectangle, centred on the line, butt ends.
+            half = width // 2
+            if y0 == y1:
+                rect = (min(x0, x1), y0 - half, max(abs(x1 - x0), 1), width)
+            else:
+                rect = (x0 - half, min(y0, y1), width, abs(y1 - y0))
+            self.draw_rect(rect, colour, alpha=alpha)
+        else:
+            self._draw_slanted_line(start, end, colour, alpha, width)
+
+    def _draw_slanted_line(
+        self, start: Point, end: Point, colour: Colour, alpha: float, width: int
+    ) -> None:
+        # A white bar with one transparent row above and below, drawn at its own height and
+        # rotated: linear filtering then shades the slanted edges instead of leaving steps.
+        texture = self._line_textures.get(width)
+        if texture is None:
+            coverage = np.full((width + 2, 2), 255, dtype=np.uint8)
+            coverage[0] = coverage[-1] = 0
+            texture = self._white_texture(coverage)
+            self._line_textures.put(width, texture)
+        dx, dy = end[0] - start[0], end[1] - start[1]
+        height = width + 2
+        texture.color = colour
+        texture.alpha = _opacity(alpha)
+        texture.draw(
+            dstrect=(
+                round(start[0]),
+                round(start[1]) - height // 2,
+                round(math.hypot(dx, dy)),
+                height,
+            ),
+            angle=math.degrees(math.atan2(dy, dx)),
+            origin=(0, height // 2),
+        )
+
+    def draw_circle(
+        self, centre: Point, radius: float, colour: Colour, *, alpha: float = 1.0, width: int = 0
+    ) -> None:
+        if alpha <= 0.0 or radius <= 0.0:
+            return
+        # Half-pixel steps of radius: smooth enough for an animated circle, few textures.
+        key = (round(radius * 2), max(width, 0))
+        texture = self._circle_textures.get(key)
+        if texture is None:
+            texture = self._white_texture(disc_coverage(key[0] / 2, key[1]))
+            self._circle_textures.put(key, texture)
+        side = texture.width
+        texture.color = colour
+        texture.alpha = _opacity(alpha)
+        texture.draw(dstrect=(round(centre[0] - side / 2), round(centre[1] - side / 2), side, side))
+
+    def draw_text(
+        self,
+        text: str,
+        position: Point,
+        colour: Colour,
+        *,
+        size: int = 24,
+        alpha: float = 1.0,
+        anchor: Anchor = "topleft",
+    ) -> None:
+        if alpha <= 0.0 or not text or size <= 0:
+            return
+        key = (text, size)
+        texture = self._text_textures.get(key)
+        if texture is None:
+            # SDL_ttf refuses NUL characters; anything else it cannot show becomes a box.
+            surface = self._font(size).render(text.replace("\0", " "), True, _WHITE)
+            texture = self._pg._sdl2.video.Texture.from_surface(self._renderer, surface)
+            texture.blend_mode = _BLEND
+            self._text_textures.put(key, texture)
+        w, h = texture.width, texture.height
+        fx, fy = _ANCHORS[anchor]
+        texture.color = colour
+        texture.alpha = _opacity(alpha)
+        texture.draw(dstrect=(round(position[0] - fx * w), round(position[1] - fy * h), w, h))
+
+    def _font(self, size: int) -> Any:
+        font = self._fonts.get(size)
+        if font is None:
+            if not self._pg.font.get_init():
+                self._pg.font.init()
+            # None is pygame's bundled font: the same letters on every machine, no font lookup.
+            font = self._pg.font.Font(None, max(1, round(size / _BUNDLED_FONT_SCALE)))
+            self._fonts.put(size, font)
+        return font
+
+    def _white_texture(self, coverage: NDArray[np.uint8]) -> Any:
+        """A texture of white pixels whose alpha is ``coverage`` (rows x columns)."""
+        height, width = coverage.shape
+        rgba = np.empty((height, width, 4), dtype=np.uint8)
+        rgba[..., :3] = 255
+        rgba[..., 3] = coverage
+        surface = self._pg.image.frombuffer(rgba, (width, height), "RGBA")
+        texture = self._pg._sdl2.video.Texture.from_surface(self._renderer, surface)
+        texture.blend_mode = _BLEND
+        return texture
+
+    def cache_sizes(self) -> dict[str, int]:
+        """How many textures and fonts each drawing cache holds now (each has a fixed bound)."""
+        return {
+            "text": len(self._text_textures),
+            "circle": len(self._circle_textures),
+            "line": len(self._line_textures),
+            "font": len(self._fonts),
+        }
+
     def present(self) -> None:
         self._renderer.present()
         self._draws = 0
@@ -225,3 +438,9 @@ def opened(display: PygameDisplay) -> Iterator[PygameDisplay]:
         yield display
     finally:
         display.close()
+
+
+def pygame_versions() -> tuple[str, str]:
+    """(pygame, SDL) versions, for ``installation doctor``."""
+    pg = _pygame()
+    return str(pg.version.ver), ".".join(map(str, pg.get_sdl_version()))

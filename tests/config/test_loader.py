@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from installation.config import load_show
-from installation.config.schema import LavaLampScene
 from installation.errors import ConfigError
+from installation.scenes.lava_lamp import LavaLampSettings
+from installation.scenes.registry import load_show
 from tests.conftest import LAVA_SHOW, ShowWriter
 
 
@@ -15,7 +15,7 @@ def test_valid_show_loads_and_resolves_model_paths(write_show: ShowWriter, model
     assert config.show.fps == 30
     assert config.models["lava"].path == (model_dir / "lava.onnx").resolve()
     scene = config.scenes[0]
-    assert isinstance(scene, LavaLampScene)
+    assert isinstance(scene, LavaLampSettings)
     assert scene.hue_shift == 30
     assert scene.step_rate is None
 
@@ -90,3 +90,46 @@ def test_shipped_show_configs_are_valid() -> None:
     assert shows, "show_configs/ must hold at least the default show"
     for show in shows:
         load_show(show)
+
+
+CONTROLS = """
+[controls]
+kiosk = true
+keys = { space = "trigger:rainbow", k = "scene:lmap", x = "explode" }
+gamepad_buttons = { a = "trigger:latent_walk" }
+[controls.gamepad_axes.leftx]
+scene = "lava_lamp"
+parameter = "seed"
+low = 0
+high = 1
+[controls.gamepad_axes.lefty]
+parameter = "hue_shift"
+low = -90
+high = 90
+"""
+
+
+def test_controls_are_checked_against_the_show(write_show: ShowWriter) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_show(write_show(LAVA_SHOW + CONTROLS))
+    message = str(caught.value)
+    assert "has 4 problems" in message
+    assert "controls.keys.x: String should match pattern" in message
+    assert "controls.keys.space: no scene named 'rainbow'" in message
+    assert "controls.keys.k: no scene named 'lmap'" in message  # no near name: lamp is unnamed
+    assert (
+        "controls.gamepad_axes.leftx.parameter: 'seed' cannot change while the show runs" in message
+    )
+    assert "Live parameters: brightness, hue_shift, saturation, step_rate" in message
+
+
+def test_valid_controls_load_over_the_defaults(write_show: ShowWriter) -> None:
+    text = LAVA_SHOW + CONTROLS.replace(', x = "explode"', "").replace("lmap", "latent walk")
+    text = text.replace('"trigger:rainbow"', '"trigger:lava_lamp"').replace(
+        '"seed"', '"saturation"'
+    )
+    controls = load_show(write_show(text)).controls
+    assert controls.kiosk
+    assert controls.key_actions()["space"] == "trigger:lava_lamp"
+    assert controls.key_actions()["escape"] == "quit"  # a default kept
+    assert controls.gamepad_axes["lefty"].scene is None

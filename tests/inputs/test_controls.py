@@ -93,7 +93,7 @@ def test_dead_zone(value: float, expected: float) -> None:
 def test_axis_steers_a_live_parameter_on_change_only() -> None:
     binding = AxisBinding(scene="lamp", parameter="hue_shift", low=-180.0, high=180.0)
     controls = ControlMap(ControlsSection(gamepad_axes={"leftx": binding}, dead_zone=0.2))
-    (seen, event) = controls.axis("gamepad 1", "leftx", 0.6)
+    (_, event) = controls.axis("gamepad 1", "leftx", 0.6)
     assert event == SetParameter("hue_shift", 90.0, scene="lamp", source="gamepad 1")
     assert controls.axis("gamepad 1", "leftx", 0.6) == []  # unchanged: nothing new
     assert actions(controls.axis("gamepad 1", "leftx", 0.05)) == [

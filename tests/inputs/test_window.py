@@ -16,7 +16,7 @@ from installation.config.schema import AxisBinding, ControlsSection
 from installation.events import DeviceChanged, Event, QuitRequested, SetParameter, Trigger
 from installation.inputs.base import start_sources
 from installation.inputs.controls import ControlMap
-from installation.inputs.window import WindowInput
+from installation.inputs.window import WindowInput, control_problems
 from installation.outputs.display import PygameDisplay
 from tests.inputs.virtual_gamepad import GAMECONTROLLER, THROTTLE, VirtualGamepad
 
@@ -122,3 +122,18 @@ def test_window_input_drops_out_without_a_display(caplog: pytest.LogCaptureFixtu
     pygame.display.quit()
     assert start_sources([source], lambda event: None) == []
     assert "input window is not available" in caplog.text
+
+
+def test_unknown_control_names_are_reported_with_hints() -> None:
+    controls = ControlsSection(
+        keys={"spcae": "trigger", "f1": "overlay"},
+        gamepad_buttons={"strat": "next_scene", "button3": "trigger"},
+        gamepad_axes={"leftz": AxisBinding(parameter="hue_shift", low=0, high=1)},
+        quit_chord=("left ctrl", "q"),
+    )
+    problems = control_problems(controls)
+    assert len(problems) == 3
+    assert "'spcae' is not a key name SDL knows (did you mean 'space'?)" in problems[0]
+    assert "'strat' is not a gamepad button (did you mean 'start'?)" in problems[1]
+    assert "'leftz' is not a gamepad axis (did you mean" in problems[2]
+    assert control_problems(ControlsSection()) == []

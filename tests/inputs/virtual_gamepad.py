@@ -25,7 +25,7 @@ def _sdl() -> ctypes.CDLL:
     package = Path(pygame.__file__).parent
     candidates = glob.glob(str(package.parent / "pygame.libs" / "libSDL2-2*"))
     if not candidates:  # a pygame built against the system SDL
-        candidates = glob.glob("/usr/lib/*/libSDL2-2.0.so.0") + ["libSDL2-2.0.so.0"]
+        candidates = [*glob.glob("/usr/lib/*/libSDL2-2.0.so.0"), "libSDL2-2.0.so.0"]
     sdl = ctypes.CDLL(candidates[0], mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL)
     sdl.SDL_JoystickAttachVirtual.restype = ctypes.c_int
     sdl.SDL_JoystickAttachVirtual.argtypes = [ctypes.c_int] * 4

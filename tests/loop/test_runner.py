@@ -4,37 +4,31 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from installation.events import Event, EventQueue, KeyPressed, NextScene, QuitRequested, Trigger
+from installation.canvas import Canvas
+from installation.events import (
+    DeviceChanged,
+    Event,
+    EventQueue,
+    InputReceived,
+    NextScene,
+    QuitRequested,
+    ToggleOverlay,
+    Trigger,
+)
 from installation.loop.clock import ManualClock
+from installation.loop.overlay import StatsOverlay
 from installation.loop.runner import FrameRunner
 from installation.loop.stats import RunStats
-from installation.scenes.base import Canvas, Fit, Image
+from tests.fakes import FakePolledSource, RecordingCanvas
 
 
-class FakeScreen:
-    """Records presents and draws; hands out canned window events, one batch per poll."""
+class FakeScreen(RecordingCanvas):
+    """A recording canvas that also records when each frame was presented."""
 
-    def __init__(self, clock: ManualClock, batches: Sequence[Sequence[Event]] = ()) -> None:
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__((64, 48))
         self.clock = clock
-        self.batches = [list(batch) for batch in batches]
-        self.polls = 0
         self.presents: list[float] = []
-        self.cleared: list[tuple[int, int, int]] = []
-        self.images: list[tuple[Image, float, Fit]] = []
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return (64, 48)
-
-    def clear(self, colour: tuple[int, int, int]) -> None:
-        self.cleared.append(colour)
-
-    def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
-        self.images.append((image, alpha, fit))
-
-    def poll_events(self) -> list[Event]:
-        self.polls += 1
-        return self.batches.pop(0) if self.batches else []
 
     def present(self) -> None:
         self.presents.append(self.clock.now())
@@ -62,11 +56,15 @@ def make_runner(
     fps: float = 32.0,
     batches: Sequence[Sequence[Event]] = (),
     on_update: Callable[[int], None] | None = None,
+    overlay: StatsOverlay | None = None,
 ) -> tuple[FrameRunner, FakeScreen, FakeStage, ManualClock]:
     clock = ManualClock()
-    screen = FakeScreen(clock, batches)
+    screen = FakeScreen(clock)
     stage = FakeStage(on_update)
-    runner = FrameRunner(screen, stage, EventQueue(), clock, RunStats(fps))
+    events = EventQueue()
+    window = FakePolledSource(batches)
+    window.start(events.post)
+    runner = FrameRunner(screen, stage, events, clock, RunStats(fps), [window], overlay)
     return runner, screen, stage, clock
 
 
@@ -142,7 +140,8 @@ def test_quit_from_the_window_stops_before_drawing() -> None:
     assert runner.quit_reason == "window closed"
     assert len(stage.updates) == 1
     assert len(screen.presents) == 1
-    assert screen.polls == 2
+    polled = runner.polled[0]
+    assert isinstance(polled, FakePolledSource) and len(polled.polls) == 2
 
 
 def test_quit_already_waiting_means_no_frames() -> None:
@@ -156,7 +155,8 @@ def test_quit_already_waiting_means_no_frames() -> None:
 
 
 def test_window_and_queued_events_reach_the_stage_once() -> None:
-    batches: list[list[Event]] = [[KeyPressed("space"), Trigger("keyboard")], [], [NextScene()]]
+    pressed = InputReceived("keyboard", "space")
+    batches: list[list[Event]] = [[pressed, Trigger("keyboard")], [], [NextScene()]]
     box: list[FrameRunner] = []
 
     def post_from_an_input_thread(update: int) -> None:
@@ -168,7 +168,7 @@ def test_window_and_queued_events_reach_the_stage_once() -> None:
     runner.events.post(Trigger("early"))
     runner.run(seconds=4 / 32)
     seen = [events for _, events in stage.updates]
-    assert seen[0] == [Trigger("early"), KeyPressed("space"), Trigger("keyboard")]
+    assert seen[0] == [Trigger("early"), pressed, Trigger("keyboard")]
     assert seen[1] == [Trigger("osc")]
     assert seen[2] == [NextScene()]
     assert seen[3] == [] and seen[4] == []
@@ -188,3 +188,22 @@ def test_run_starts_from_the_clock_time_now() -> None:
     assert screen.presents[0] == pytest.approx(100.0)
     assert screen.presents[-1] == pytest.approx(100.25)
     assert runner.stats.duration_s == pytest.approx(0.25)
+
+
+def test_overlay_toggles_sees_inputs_and_draws_over_the_stage() -> None:
+    overlay = StatsOverlay(32.0, {"lava": "CPUExecutionProvider"})
+    batches: list[list[Event]] = [[], [ToggleOverlay(), InputReceived("gamepad 1", "button a")]]
+    runner, screen, _, _ = make_runner(batches=batches, overlay=overlay)
+    runner.run(seconds=3 / 32)
+    assert overlay.visible
+    assert screen.cleared[-1] == (1, 2, 3)  # the stage drew first ...
+    texts = " ".join(screen.texts())  # ... then the overlay on top of it
+    assert "lava: CPU" in texts and "gamepad 1: button a" in texts
+
+
+def test_device_changes_are_counted() -> None:
+    plugged = DeviceChanged("gamepad 1", "pad", connected=True)
+    pulled = DeviceChanged("gamepad 1", "pad", connected=False)
+    runner, _, _, _ = make_runner(batches=[[plugged], [], [pulled, plugged]])
+    runner.run(seconds=3 / 32)
+    assert runner.stats.counters() == {"devices_connected": 2, "devices_removed": 1}

@@ -205,16 +205,15 @@ def test_failures_must_be_in_a_row(sequences: list[ThreadedSequence[int]]) -> No
     assert worker.failure is None
 
 
-def test_stop_joins_the_worker(sequences: list[ThreadedSequence[int]]) -> None:
+def test_stop_signals_and_join_waits_for_the_worker(sequences: list[ThreadedSequence[int]]) -> None:
     worker = threaded(sequences, square, lookahead=2)
     worker.start()
     worker.want(0)
     assert wait_for(lambda: worker.newest() == 2)
-    thread = worker._thread
-    assert thread.is_alive()
-    worker.stop()
-    assert not thread.is_alive()
-    assert thread.name == "model-test"
+    assert worker.alive and worker._thread.name == "model-test"
+    worker.stop()  # returns at once; the idle worker wakes and ends
+    worker.join()
+    assert not worker.alive
 
 
 def test_stop_wakes_a_worker_waiting_for_want(sequences: list[ThreadedSequence[int]]) -> None:
@@ -222,7 +221,47 @@ def test_stop_wakes_a_worker_waiting_for_want(sequences: list[ThreadedSequence[i
     worker.start()
     assert wait_for(lambda: worker.newest() == 0)
     worker.stop()
-    assert not worker._thread.is_alive()
+    assert wait_for(lambda: not worker.alive)
+
+
+def test_stop_does_not_wait_for_a_producer_in_the_middle_of_a_run() -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def stuck(index: int) -> int:
+        started.set()
+        assert release.wait(10.0)
+        return index
+
+    worker: ThreadedSequence[int] = ThreadedSequence(stuck, "stuck")
+    worker.start()
+    assert started.wait(10.0)
+    worker.stop()  # the producer is blocked: stop must return anyway
+    assert worker.alive
+    release.set()
+    worker.join()
+    assert not worker.alive and worker.get(0) is None  # stopped: its item is not published
+
+
+def test_restart_throws_away_the_old_run_and_starts_from_zero() -> None:
+    release = threading.Event()
+
+    def old(index: int) -> int:
+        if index == 1:
+            assert release.wait(10.0)
+        return index
+
+    worker: ThreadedSequence[int] = ThreadedSequence(old, "restart", lookahead=2)
+    worker.start()
+    assert wait_for(lambda: worker.newest() == 0)
+    worker.restart(lambda index: 100 + index)  # the worker is stuck producing old item 1
+    assert worker.newest() == -1 and worker.get(0) is None
+    release.set()
+    worker.want(0)
+    assert wait_for(lambda: worker.newest() >= 2)
+    assert [worker.get(i) for i in range(3)] == [100, 101, 102]  # old item 1 never appears
+    worker.stop()
+    worker.join()
 
 
 def test_stop_before_start_is_harmless() -> None:
