@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -105,8 +105,17 @@ class RunOptions:
     seconds: float | None = None
 
 
-def run_show(config: ShowConfig, options: RunOptions, clock: Clock | None = None) -> RunStats:
-    """Load models, open the display, run the frame loop; return the run's stats."""
+def run_show(
+    config: ShowConfig,
+    options: RunOptions,
+    clock: Clock | None = None,
+    extra_sources: Sequence[InputSource] = (),
+) -> RunStats:
+    """Load models, open the display, run the frame loop; return the run's stats.
+
+    ``extra_sources`` are started beside the window's input (tests, benchmarks, and the
+    next inputs: OSC, camera).
+    """
     sys.setswitchinterval(0.001)  # model workers' Python bits must not hold the GIL for 5 ms
     problems = control_problems(config.controls)
     if problems:
@@ -141,7 +150,8 @@ def run_show(config: ShowConfig, options: RunOptions, clock: Clock | None = None
     try:
         display.open()
         bus.start()
-        sources = start_sources([WindowInput(ControlMap(config.controls))], events.post)
+        window = WindowInput(ControlMap(config.controls))
+        sources = start_sources([window, *extra_sources], events.post)
         director.start(clock.now())
         _wait_until_ready(director, clock)
         polled = [source for source in sources if source.polled]
