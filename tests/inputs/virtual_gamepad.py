@@ -50,7 +50,7 @@ class VirtualGamepad:
         self._handle: int | None = None
 
     def plug_in(self) -> int:
-        index = self._sdl.SDL_JoystickAttachVirtual(*self._shape)
+        index = int(self._sdl.SDL_JoystickAttachVirtual(*self._shape))
         if index < 0:
             raise RuntimeError("SDL could not attach a virtual joystick")
         self.index = index
