@@ -3,12 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import pygame
 import pytest
 
-from installation.events import KeyPressed, NextScene, QuitRequested, Trigger
+from installation.canvas import Fit
 from installation.outputs.display import PygameDisplay, fitted_rect, opened
-from installation.scenes.base import Fit
 
 BACKGROUND = (10, 20, 30)
 ORANGE = (200, 100, 50)
@@ -23,7 +21,6 @@ def solid(width: int, height: int, colour: tuple[int, int, int] = ORANGE) -> np.
 @pytest.fixture
 def display() -> Iterator[PygameDisplay]:
     with opened(PygameDisplay((80, 40), headless=True)) as screen:
-        pygame.event.clear()
         yield screen
 
 
@@ -146,53 +143,7 @@ def test_non_contiguous_images_are_drawn(display: PygameDisplay) -> None:
     assert tuple(display.snapshot()[20, 40]) == ORANGE
 
 
-# Events ---------------------------------------------------------------------------------
-
-
-def press(key: int) -> None:
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
-
-
-def test_escape_quits(display: PygameDisplay) -> None:
-    press(pygame.K_ESCAPE)
-    events = display.poll_events()
-    assert KeyPressed("escape") in events
-    assert any(isinstance(e, QuitRequested) for e in events)
-
-
-def test_right_arrow_is_next_scene(display: PygameDisplay) -> None:
-    press(pygame.K_RIGHT)
-    assert display.poll_events() == [KeyPressed("right"), NextScene()]
-
-
-def test_space_is_a_trigger(display: PygameDisplay) -> None:
-    press(pygame.K_SPACE)
-    assert display.poll_events() == [KeyPressed("space"), Trigger("keyboard")]
-
-
-def test_other_keys_are_only_key_presses(display: PygameDisplay) -> None:
-    press(pygame.K_a)
-    assert display.poll_events() == [KeyPressed("a")]
-
-
-def test_window_close_quits(display: PygameDisplay) -> None:
-    pygame.event.post(pygame.event.Event(pygame.QUIT))
-    assert display.poll_events() == [QuitRequested("window closed")]
-
-
-def test_events_come_in_order_and_are_drained(display: PygameDisplay) -> None:
-    for key in (pygame.K_SPACE, pygame.K_RIGHT, pygame.K_ESCAPE):
-        press(key)
-    events = display.poll_events()
-    kinds = [type(e) for e in events if not isinstance(e, KeyPressed)]
-    assert kinds == [Trigger, NextScene, QuitRequested]
-    assert display.poll_events() == []
-
-
-def test_other_window_events_are_ignored(display: PygameDisplay) -> None:
-    motion = pygame.event.Event(pygame.MOUSEMOTION, pos=(1, 1), rel=(1, 1), buttons=(0, 0, 0))
-    pygame.event.post(motion)
-    assert display.poll_events() == []
+# Lifecycle ------------------------------------------------------------------------------
 
 
 def test_close_is_idempotent() -> None:
