@@ -63,7 +63,11 @@ class RunStats:
             return dict(self._counters)
 
     def time(self, name: str, milliseconds: float) -> None:
-        """Record one duration under ``name`` (e.g. trigger_to_frame)."""
+        """Record one duration under ``name`` (e.g. trigger_to_frame).
+
+        Each name gets its own histogram (about 3 MB of address space), so names must come from
+        a fixed set, never from data (an OSC address, a file name).
+        """
         with self._lock:
             histogram = self._timings.get(name)
             if histogram is None:

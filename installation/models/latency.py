@@ -16,6 +16,10 @@ of values seen. ``hdrhistogram`` records integers only and costs about 1 us a re
 pure-Python ``record_value``. This class is a few dozen lines, costs about 0.3 us a record (a
 log, an int, an increment through a memoryview, a deque append) and keeps numpy's definition,
 so the stats JSON means what it meant.
+
+Memory: the bins are allocated zeroed and the system maps their pages on first write, so a
+histogram's resident size grows, 4 KB (512 bins, 2.6 % of the value range) at a time, only where
+values land, and never past ``nbytes``; a run's figures settle after a few minutes.
 """
 
 from __future__ import annotations
