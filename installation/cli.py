@@ -1,4 +1,4 @@
-"""Command line: ``installation run | render | doctor | train | export``.
+"""Command line: ``installation run | render | doctor | train | export | measure``.
 
 Every user mistake becomes one paragraph on stderr and exit code 2; tracebacks only with
 ``--debug``. Heavy imports (pygame, onnxruntime, torch) happen inside the commands.
@@ -90,25 +90,27 @@ def _add_doctor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _add_training(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    train = sub.add_parser("train", help="train a model (needs the `train` extra: torch)")
-    train_kinds = train.add_subparsers(dest="model", metavar="MODEL", required=True)
-    export = sub.add_parser("export", help="export a trained checkpoint to ONNX")
-    export_kinds = export.add_subparsers(dest="model", metavar="MODEL", required=True)
-    from installation.training.lava import commands as lava_commands
-    from installation.training.rainbow import commands as rainbow_commands
+    verbs = {
+        "train": sub.add_parser("train", help="train a model (needs the `train` extra: torch)"),
+        "export": sub.add_parser(
+            "export", help="export a trained checkpoint to ONNX (needs the `train` extra: torch)"
+        ),
+        "measure": sub.add_parser(
+            "measure",
+            help="measure an exported ONNX model against its limits "
+            "(onnxruntime and numpy only; no torch needed)",
+        ),
+    }
+    from installation.training.lava.commands import COMMANDS as LAVA
+    from installation.training.rainbow.commands import COMMANDS as RAINBOW
 
-    lava_train = train_kinds.add_parser("lava", help="the neural lava lamp")
-    lava_commands.configure_train_lava(lava_train)
-    lava_train.set_defaults(handler=lava_commands.run_train_lava)
-    lava_export = export_kinds.add_parser("lava", help="the neural lava lamp")
-    lava_commands.configure_export_lava(lava_export)
-    lava_export.set_defaults(handler=lava_commands.run_export_lava)
-    rainbow_train = train_kinds.add_parser("rainbow", help="the StyleGAN-style rainbow generator")
-    rainbow_commands.configure_train_rainbow(rainbow_train)
-    rainbow_train.set_defaults(handler=rainbow_commands.run_train_rainbow)
-    rainbow_export = export_kinds.add_parser("rainbow", help="the rainbow generator")
-    rainbow_commands.configure_export_rainbow(rainbow_export)
-    rainbow_export.set_defaults(handler=rainbow_commands.run_export_rainbow)
+    for verb, parser in verbs.items():
+        models = parser.add_subparsers(dest="model", metavar="MODEL", required=True)
+        for model in (LAVA, RAINBOW):
+            command = model.by_verb()[verb]
+            model_parser = models.add_parser(model.name, help=model.help)
+            command.configure(model_parser)
+            model_parser.set_defaults(handler=command.run)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,7 +1,8 @@
-"""Command-line glue for ``installation train lava`` and ``installation export lava``.
+"""Command-line glue for ``installation train|export|measure lava``.
 
-torch is imported only when a command runs, so the rest of the command line works without
-the ``train`` extra; without it the commands raise a TrainingError that says what to install.
+torch is imported only when ``train`` or ``export`` runs, so the rest of the command line works
+without the ``train`` extra (without it those two raise a TrainingError that says what to
+install); ``measure`` needs onnxruntime and numpy only.
 """
 
 from __future__ import annotations
@@ -10,11 +11,25 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from installation.errors import TrainingError
+from installation.training.common.cli_options import (
+    add_count_options,
+    add_export_options,
+    add_measure_options,
+    add_run_options,
+    positive_int,
+)
+from installation.training.common.commands import Command, ModelCommands, report_trained
 from installation.training.common.torch_check import require_torch
 
+MEASURE_DESCRIPTION = """\
+Runs the neural lava lamp's measures (docs/lava_lamp.md) on an exported ONNX file with
+onnxruntime and numpy (the `train` extra is not needed) and prints PASS or FAIL for each
+limit: never diverges, never freezes or loops, looks like the footage, fast. Exit code 0 when
+every limit passes, 1 when one fails, 2 when the model cannot be measured.
+"""
 
-def configure_train_lava(parser: argparse.ArgumentParser) -> None:
+
+def configure_train(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``installation train lava``."""
     parser.add_argument(
         "--video",
@@ -22,38 +37,25 @@ def configure_train_lava(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="train on a real lava lamp video instead of the simulator",
     )
-    parser.add_argument(
-        "--quick", action="store_true", help="tiny configuration that trains in seconds (for tests)"
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("runs/lava"),
-        metavar="DIR",
-        help="run folder (default: runs/lava)",
-    )
-    parser.add_argument(
-        "--resume", action="store_true", help="continue from the run folder's checkpoint.pt"
-    )
+    add_run_options(parser, "lava")
     parser.add_argument(
         "--iterations",
-        type=int,
+        type=positive_int,
         metavar="N",
         help="autoencoder iterations (the stepper gets half as many)",
     )
     parser.add_argument(
         "--threads",
-        type=int,
+        type=positive_int,
         metavar="N",
         help="torch CPU threads (default: 2, 1 with --quick; use 1 if another job shares 2 cores)",
     )
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
     parser.add_argument(
-        "--footage-clips", type=int, metavar="N", help="number of simulated footage clips"
+        "--footage-clips", type=positive_int, metavar="N", help="number of simulated footage clips"
     )
 
 
-def run_train_lava(args: argparse.Namespace) -> int:
+def run_train(args: argparse.Namespace) -> int:
     """Train (or resume) the lava lamp; prints where the checkpoint and samples are."""
     require_torch("the lava lamp")
     from installation.training.lava.train import LavaTrainConfig, LavaTrainer
@@ -61,45 +63,28 @@ def run_train_lava(args: argparse.Namespace) -> int:
     config = LavaTrainConfig.quick() if args.quick else LavaTrainConfig()
     config = replace(config, seed=args.seed)
     if args.threads is not None:
-        if args.threads < 1:
-            raise TrainingError(f"--threads must be at least 1, got {args.threads}.")
         config = replace(config, threads=args.threads)
     if args.video is not None:
         config = replace(config, video=str(args.video))
     if args.iterations is not None:
-        if args.iterations < 1:
-            raise TrainingError(f"--iterations must be at least 1, got {args.iterations}.")
         config = replace(
             config,
             autoencoder_iterations=args.iterations,
             stepper_iterations=max(1, args.iterations // 2),
         )
     if args.footage_clips is not None:
-        if args.footage_clips < 1:
-            raise TrainingError(f"--footage-clips must be at least 1, got {args.footage_clips}.")
         config = replace(config, footage_clips=args.footage_clips)
-    trainer = LavaTrainer(config, args.out, resume=args.resume)
-    checkpoint = trainer.train()
-    print(f"checkpoint: {checkpoint}")
-    print(f"samples and rollout video: {args.out}")
-    print(f"export with: installation export lava {checkpoint}")
+    checkpoint = LavaTrainer(config, args.out, resume=args.resume).train()
+    report_trained(checkpoint, "samples and rollout video", args.out, "lava")
     return 0
 
 
-def configure_export_lava(parser: argparse.ArgumentParser) -> None:
+def configure_export(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``installation export lava``."""
-    parser.add_argument(
-        "checkpoint", type=Path, metavar="CHECKPOINT", help="checkpoint.pt written by `train lava`"
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=Path("exported_models/lava_lamp.onnx"),
-        help="ONNX file to write (default: exported_models/lava_lamp.onnx)",
-    )
+    add_export_options(parser, "lava", Path("exported_models/lava_lamp.onnx"))
 
 
-def run_export_lava(args: argparse.Namespace) -> int:
+def run_export(args: argparse.Namespace) -> int:
     """Export a checkpoint to an ONNX file that follows the lava_lamp contract."""
     require_torch("the lava lamp")
     from installation.training.lava.export import export_lava
@@ -111,3 +96,41 @@ def run_export_lava(args: argparse.Namespace) -> int:
         f"z_next within {report.z_next_max_abs_diff:.1e})"
     )
     return 0
+
+
+def configure_measure(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``installation measure lava``."""
+    parser.description = MEASURE_DESCRIPTION
+    add_measure_options(parser, "lava lamp", "lava_rollout.png")
+    add_count_options(
+        parser,
+        [
+            ("--seeds", 5, "rollouts, one per seed"),
+            ("--steps", 100_000, "steps per seed"),
+            ("--frames", 10_000, "frames per set for the SWD"),
+            ("--footage-clips", 20, "held-out clips per footage set"),
+            ("--spacing", 10, "steps between frames used for the SWD"),
+        ],
+    )
+
+
+def run_measure(args: argparse.Namespace) -> int:
+    """Measure an exported lava lamp; 0 when every limit passes, 1 when one fails."""
+    from installation.training.common.report import finish_report, print_written
+    from installation.training.lava.metrics import format_report, measure, write_figures
+
+    if args.figures:
+        print_written(write_figures(args.model_file, args.figures))
+    report = measure(
+        args.model_file, args.seeds, args.steps, args.frames, args.footage_clips, args.spacing
+    )
+    return finish_report(report, format_report(report), args.out)
+
+
+COMMANDS = ModelCommands(
+    name="lava",
+    help="the neural lava lamp",
+    train=Command(configure_train, run_train),
+    export=Command(configure_export, run_export),
+    measure=Command(configure_measure, run_measure),
+)

@@ -16,6 +16,12 @@ from numpy.typing import NDArray
 from torch import Tensor, nn
 
 from installation.errors import TrainingError
+from installation.training.common.onnx_export import (
+    contract_metadata,
+    require_agreement,
+    write_onnx,
+)
+from installation.training.common.onnx_session import cpu_session
 from installation.training.lava.model import (
     LavaGenerator,
     LavaStepper,
@@ -23,12 +29,12 @@ from installation.training.lava.model import (
     tensor_to_frames,
 )
 from installation.training.lava.train import (
+    CHECKPOINTS,
     LavaTrainConfig,
     load_checkpoint,
     modules_from_checkpoint,
 )
 
-OPSET = 17
 LICENSE = "MIT (model weights trained by the installation project on its own simulated footage)"
 
 
@@ -70,60 +76,32 @@ def describe_training_data(config: LavaTrainConfig) -> str:
 
 
 def export_lava(checkpoint: Path, output: Path) -> ExportReport:
-    """Export ``checkpoint`` to ``output`` and verify it (onnx.checker, onnxruntime vs torch)."""
-    import onnx
-
+    """Export ``checkpoint`` to ``output`` and verify it (onnx.checker, the model contract,
+    onnxruntime against torch)."""
     state = load_checkpoint(Path(checkpoint))
     if state["stage"] in ("autoencoder", "stepper"):
-        raise TrainingError(
-            f"{checkpoint} is from an unfinished run (stage {state['stage']!r}). "
-            "Finish it with `installation train lava --resume --out RUN_FOLDER` first."
-        )
+        raise CHECKPOINTS.unfinished(checkpoint, f"stage {state['stage']!r}")
     config, modules = modules_from_checkpoint(state)
     graph = LavaStepGraph(modules.generator, modules.stepper).eval()
     z = standardise(torch.randn(1, config.latent_size, generator=torch.Generator().manual_seed(1)))
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    raw = output.with_suffix(".raw.tmp")
-    with torch.no_grad():
-        torch.onnx.export(
-            graph,
-            (z,),
-            str(raw),
-            input_names=["z"],
-            output_names=["frame", "z_next"],
-            opset_version=OPSET,
-            dynamo=False,
-        )
-    model = onnx.load(str(raw))
-    raw.unlink()
-    props = {
-        "installation.kind": "lava_lamp",
-        "installation.contract": "1",
-        "installation.description": (
+    metadata = contract_metadata(
+        kind="lava_lamp",
+        description=(
             "Neural lava lamp: a generator turns the latent z into a 64x64 frame and a learned "
             "stepper moves z to the next step; `frame` shows the input z, feed `z_next` back in."
         ),
-        "installation.trained_on": describe_training_data(config),
-        "installation.license": LICENSE,
-        "latent_size": str(config.latent_size),
-        "step_seconds": str(config.step_seconds),
-    }
-    onnx.helper.set_model_props(model, props)
-    model.producer_name = "installation.training.lava.export"
-    onnx.checker.check_model(model)
-    tmp = output.with_suffix(".tmp")
-    onnx.save(model, tmp)
-    tmp.replace(output)
+        trained_on=describe_training_data(config),
+        license=LICENSE,
+        extra={"latent_size": str(config.latent_size), "step_seconds": str(config.step_seconds)},
+    )
+    output = write_onnx(graph, (z,), output, ["z"], ["frame", "z_next"], metadata, __name__)
     frame_diff, z_diff = verify_against_torch(output, graph, config.latent_size)
     return ExportReport(output, output.stat().st_size, config.latent_size, frame_diff, z_diff)
 
 
 def verify_against_torch(path: Path, graph: LavaStepGraph, latent_size: int) -> tuple[int, float]:
     """Run a few latents through onnxruntime and torch; TrainingError if they disagree."""
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = cpu_session(path)
     gen = torch.Generator().manual_seed(2)
     frame_diff, z_diff = 0, 0.0
     for _ in range(4):
@@ -138,20 +116,14 @@ def verify_against_torch(path: Path, graph: LavaStepGraph, latent_size: int) -> 
         )
         z_diff = max(z_diff, float(np.abs(o_next - t_next.numpy()).max()))
     # uint8 rounding may flip a level; the kick's high-frequency sines amplify float noise a little.
-    if frame_diff > 2 or z_diff > 0.05:
-        raise TrainingError(
-            f"Exported {path} disagrees with torch (frame {frame_diff} levels, "
-            f"z_next {z_diff:.4f}); the export is not trustworthy. Report this with the torch "
-            "and onnx versions."
-        )
+    agrees = frame_diff <= 2 and z_diff <= 0.05
+    require_agreement(path, agrees, f"frame {frame_diff} levels, z_next {z_diff:.4f}")
     return frame_diff, z_diff
 
 
 def rollout_onnx(path: Path, z0: NDArray[np.float32], steps: int) -> NDArray[np.uint8]:
     """Frames [steps, H, W, 3] of an exported model run from ``z0`` [1, L]."""
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = cpu_session(path)
     z = z0.astype(np.float32)
     frames = []
     for _ in range(steps):

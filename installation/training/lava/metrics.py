@@ -1,6 +1,6 @@
 """The neural lava lamp's measures, run on an exported ONNX file with onnxruntime.
 
-    python -m installation.training.lava.metrics exported_models/lava_lamp.onnx --out report.json
+    installation measure lava exported_models/lava_lamp.onnx --out report.json
 
 * Never diverges: from 5 seeds, 100,000 steps each, no NaN/Inf, and the per-step mean and
   std of z, averaged over any 100 consecutive steps, stay within +-0.1 of 0 and 1.
@@ -16,43 +16,29 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from installation.errors import TrainingError
 from installation.training.common.image_grid import write_grid
+from installation.training.common.latency import latency_ms
+from installation.training.common.onnx_session import measuring_session, model_metadata
+from installation.training.common.patch_swd import patch_swd_ratio
+from installation.training.common.report import mark
+from installation.training.common.seeding import HELD_OUT_SEED
 from installation.training.lava.simulator import footage_array
 
-HELD_OUT_SEED = 1_000_000  # training clips use seeds below this
 FloatArray = NDArray[np.float64]
 
 
 def make_session(path: Path, threads: int = 1) -> Any:
-    """An onnxruntime CPU session with ``threads`` intra-op threads and spinning off."""
-    import onnxruntime as ort
-
-    if not Path(path).is_file():
-        raise TrainingError(
-            f"No model at {path}. Export one with `installation export lava CHECKPOINT`."
-        )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def model_metadata(session: Any) -> dict[str, str]:
-    return dict(session.get_modelmeta().custom_metadata_map)
+    """The measures' onnxruntime session of a lava lamp model (CPU, no spinning)."""
+    return measuring_session(path, threads, kind="lava_lamp", model="lava")
 
 
 def start_latent(seed: int, latent_size: int) -> NDArray[np.float32]:
@@ -141,69 +127,6 @@ def closest_return(latents: NDArray[Any], min_lag: int = 50, max_lag: int = 5000
     return best
 
 
-def random_patches(frames: NDArray[np.uint8], per_frame: int, size: int, seed: int) -> FloatArray:
-    """``per_frame`` random ``size`` x ``size`` RGB patches from each frame, flattened."""
-    rng = np.random.default_rng(seed)
-    n, h, w, _ = frames.shape
-    ys = rng.integers(0, h - size + 1, (n, per_frame))
-    xs = rng.integers(0, w - size + 1, (n, per_frame))
-    dy, dx = np.mgrid[0:size, 0:size]
-    rows = ys[:, :, None, None] + dy[None, None]
-    cols = xs[:, :, None, None] + dx[None, None]
-    idx = np.arange(n)[:, None, None, None]
-    patches = frames[idx, rows, cols]  # [n, per_frame, size, size, 3]
-    return np.asarray(patches.reshape(n * per_frame, -1), dtype=np.float64)
-
-
-def sliced_wasserstein(a: FloatArray, b: FloatArray, directions: int, seed: int) -> float:
-    """Mean over random unit directions of the 1-D Wasserstein-1 distance of the projections."""
-    rng = np.random.default_rng(seed)
-    dirs = rng.standard_normal((a.shape[1], directions))
-    dirs /= np.linalg.norm(dirs, axis=0, keepdims=True)
-    pa = np.sort(a @ dirs, axis=0)
-    pb = np.sort(b @ dirs, axis=0)
-    if len(pa) != len(pb):
-        n = min(len(pa), len(pb))
-        pa, pb = _sorted_quantiles(pa, n), _sorted_quantiles(pb, n)
-    return float(np.abs(pa - pb).mean())
-
-
-def _sorted_quantiles(columns: FloatArray, n: int) -> FloatArray:
-    """``n`` evenly spaced quantiles of each column of an already sorted array.
-
-    Linear interpolation by index, vectorised over columns (``np.quantile`` with ``n``
-    quantiles is quadratic and took minutes on 10,000 x 256 projections).
-    """
-    pos = ((np.arange(n) + 0.5) / n) * (len(columns) - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, len(columns) - 1)
-    w = (pos - lo)[:, None]
-    return np.asarray(columns[lo] * (1.0 - w) + columns[hi] * w)
-
-
-def patch_swd_ratio(
-    generated: NDArray[np.uint8],
-    held_out_a: NDArray[np.uint8],
-    held_out_b: NDArray[np.uint8],
-    patch: int = 7,
-    per_frame: int = 16,
-    directions: int = 256,
-    repeats: int = 4,
-) -> tuple[float, float, float]:
-    """(SWD(generated, A), SWD(B, A), ratio) on ``patch`` x ``patch`` patches, A-normalised."""
-    gen_d, ref_d = [], []
-    for r in range(repeats):
-        pa = random_patches(held_out_a, per_frame, patch, seed=100 + r)
-        pb = random_patches(held_out_b, per_frame, patch, seed=200 + r)
-        pg = random_patches(generated, per_frame, patch, seed=300 + r)
-        mean, std = pa.mean(axis=0), pa.std(axis=0) + 1e-6
-        pa, pb, pg = (pa - mean) / std, (pb - mean) / std, (pg - mean) / std
-        gen_d.append(sliced_wasserstein(pg, pa, directions, seed=r))
-        ref_d.append(sliced_wasserstein(pb, pa, directions, seed=r))
-    g, f = float(np.mean(gen_d)), float(np.mean(ref_d))
-    return g, f, g / f
-
-
 def held_out_footage(
     clips: int, steps: int, step_seconds: float, first_seed: int
 ) -> NDArray[np.uint8]:
@@ -214,19 +137,12 @@ def step_latency_ms(path: Path, latent_size: int, runs: int = 3000) -> dict[str,
     """Latency of one session.run (1 thread, no spinning): median, p90, p99 in ms."""
     session = make_session(path, threads=1)
     z = start_latent(0, latent_size)
-    for _ in range(300):
+
+    def step() -> None:
+        nonlocal z
         _, z = session.run(["frame", "z_next"], {"z": z})
-    times = np.empty(runs)
-    for i in range(runs):
-        t0 = time.perf_counter()
-        _, z = session.run(["frame", "z_next"], {"z": z})
-        times[i] = time.perf_counter() - t0
-    ms = times * 1000.0
-    return {
-        "median": float(np.median(ms)),
-        "p90": float(np.percentile(ms, 90)),
-        "p99": float(np.percentile(ms, 99)),
-    }
+
+    return latency_ms(step, warmup=300, runs=runs)
 
 
 @dataclass
@@ -343,9 +259,7 @@ def measure(
 
 
 def format_report(r: LavaReport) -> str:
-    def mark(ok: bool) -> str:
-        return "PASS" if ok else "FAIL"
-
+    """The report as the lines ``installation measure lava`` prints."""
     p = r.passes
     lat = r.step_latency_ms
     return "\n".join(
@@ -382,43 +296,3 @@ def write_figures(model: Path, folder: Path) -> list[Path]:
     path = folder / "lava_rollout.png"
     write_grid(path, frames.reshape(2, 10, *frames.shape[1:]), scale=2)
     return [path]
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("model", type=Path, help="exported lava lamp ONNX file")
-    parser.add_argument("--out", type=Path, help="write the report as JSON here")
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=100_000, help="steps per seed")
-    parser.add_argument("--frames", type=int, default=10_000, help="frames per set for the SWD")
-    parser.add_argument(
-        "--footage-clips", type=int, default=20, help="held-out clips per footage set"
-    )
-    parser.add_argument(
-        "--spacing", type=int, default=10, help="steps between frames used for the SWD"
-    )
-    parser.add_argument(
-        "--figures", type=Path, metavar="DIR", help="also write lava_rollout.png here"
-    )
-    args = parser.parse_args(argv)
-    try:
-        if args.figures:
-            for path in write_figures(args.model, args.figures):
-                print(f"wrote {path}")
-        report = measure(
-            args.model, args.seeds, args.steps, args.frames, args.footage_clips, args.spacing
-        )
-    except TrainingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(format_report(report))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(asdict(report), indent=2))
-    return 0 if all(report.passes.values()) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

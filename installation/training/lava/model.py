@@ -200,17 +200,7 @@ class SequenceDiscriminator(nn.Module):
         return out
 
 
-def frames_to_tensor(frames: Tensor) -> Tensor:
-    """uint8 [N, H, W, 3] -> float [N, 3, H, W] in [-1, 1]."""
-    return frames.permute(0, 3, 1, 2).float() / 127.5 - 1.0
-
-
 def tensor_to_frames(images: Tensor) -> Tensor:
     """float [N, 3, H, W] in [-1, 1] -> uint8 [N, H, W, 3] (rounded, clamped)."""
     scaled = ((images.clamp(-1.0, 1.0) + 1.0) * 127.5 + 0.5).clamp(0.0, 255.0)
     return scaled.permute(0, 2, 3, 1).to(torch.uint8)
-
-
-def parameter_count(*modules: nn.Module) -> int:
-    """Number of trainable parameters across ``modules``."""
-    return sum(p.numel() for m in modules for p in m.parameters())

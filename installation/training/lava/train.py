@@ -22,8 +22,6 @@ Two stages, each resumable from the run folder's ``checkpoint.pt``:
 from __future__ import annotations
 
 import json
-import os
-import random
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -36,25 +34,29 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from installation.errors import TrainingError
-from installation.training.common import checkpoints
-from installation.training.common.checkpoints import save_checkpoint
+from installation.training.common.cached_array import cached_array
+from installation.training.common.checkpoints import (
+    CHECKPOINT_NAME,
+    CheckpointKind,
+    save_checkpoint,
+)
 from installation.training.common.image_grid import write_grid
+from installation.training.common.image_tensors import images_to_tensor
+from installation.training.common.parameter_count import parameter_count
+from installation.training.common.seeding import restore_rng_state, rng_state, seed_everything
 from installation.training.lava.model import (
     FrameDiscriminator,
     LavaEncoder,
     LavaGenerator,
     LavaStepper,
     SequenceDiscriminator,
-    frames_to_tensor,
     moment_penalty,
-    parameter_count,
     standardise,
     tensor_to_frames,
 )
 from installation.training.lava.simulator import footage_array
 
-CHECKPOINT_NAME = "checkpoint.pt"
-FOOTAGE_NAME = "footage.npy"
+CHECKPOINTS = CheckpointKind("lava_lamp", "lava lamp", "installation train lava")
 
 
 @dataclass(frozen=True)
@@ -150,44 +152,33 @@ class LavaModules:
         }
 
 
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % (2**32))
-    torch.manual_seed(seed)
-
-
 # --- footage ---------------------------------------------------------------------------------
 
 
 def load_or_make_footage(config: LavaTrainConfig, run_dir: Path) -> NDArray[np.uint8]:
     """Footage clips [C, T, 64, 64, 3], cached as ``footage.npy`` in the run folder."""
-    cache = run_dir / FOOTAGE_NAME
-    meta_path = run_dir / "footage.json"
-    meta = {
+
+    def make() -> NDArray[np.uint8]:
+        if config.video:
+            from installation.training.lava.video_footage import load_video_footage
+
+            frames = load_video_footage(Path(config.video), step_seconds=config.step_seconds)
+            return frames[None]
+        seeds = tqdm(config.training_seeds(), desc="simulating footage", unit="clip")
+        return np.stack(
+            [
+                footage_array(seed, config.footage_steps_per_clip, config.step_seconds)
+                for seed in seeds
+            ]
+        )
+
+    made_from = {
         "video": config.video,
         "seeds": config.training_seeds(),
         "steps": config.footage_steps_per_clip,
         "step_seconds": config.step_seconds,
     }
-    if cache.is_file() and meta_path.is_file() and json.loads(meta_path.read_text()) == meta:
-        return np.asarray(np.load(cache, mmap_mode="r"))
-    if config.video:
-        from installation.training.lava.video_footage import load_video_footage
-
-        frames = load_video_footage(Path(config.video), step_seconds=config.step_seconds)
-        clips = frames[None]
-    else:
-        clips = np.stack(
-            [
-                footage_array(seed, config.footage_steps_per_clip, config.step_seconds)
-                for seed in tqdm(config.training_seeds(), desc="simulating footage", unit="clip")
-            ]
-        )
-    tmp = run_dir / (FOOTAGE_NAME + ".tmp.npy")
-    np.save(tmp, clips)
-    os.replace(tmp, cache)
-    meta_path.write_text(json.dumps(meta))
-    return clips
+    return cached_array(run_dir, "footage", made_from, make)
 
 
 # --- checkpoints -----------------------------------------------------------------------------
@@ -195,7 +186,7 @@ def load_or_make_footage(config: LavaTrainConfig, run_dir: Path) -> NDArray[np.u
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Load a checkpoint written by this module; TrainingError if it is missing or not one."""
-    return checkpoints.load_checkpoint(path, "lava_lamp", "lava lamp", "installation train lava")
+    return CHECKPOINTS.load(path)
 
 
 def config_from_checkpoint(state: dict[str, Any]) -> LavaTrainConfig:
@@ -220,15 +211,9 @@ class LavaTrainer:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.checkpoint_path = self.run_dir / CHECKPOINT_NAME
-        previous: dict[str, Any] | None = None
-        if resume and self.checkpoint_path.is_file():
-            previous = load_checkpoint(self.checkpoint_path)
+        previous = CHECKPOINTS.previous_state(self.run_dir, resume)
+        if previous is not None:
             config = replace(config_from_checkpoint(previous), threads=config.threads)
-        elif self.checkpoint_path.is_file() and not resume:
-            raise TrainingError(
-                f"{self.checkpoint_path} already exists. Pass --resume to continue that run, "
-                "or --out with a new folder to start another."
-            )
         self.config = config
         torch.set_num_threads(max(1, config.threads))
         seed_everything(config.seed)
@@ -270,7 +255,7 @@ class LavaTrainer:
 
     def _state(self) -> dict[str, Any]:
         return {
-            "kind": "lava_lamp",
+            "kind": CHECKPOINTS.kind,
             "config": asdict(self.config),
             "stage": self.stage,
             "iteration": self.iteration,
@@ -279,12 +264,7 @@ class LavaTrainer:
             "modules": {k: v.state_dict() for k, v in self.modules.named().items()},
             "optimizers": {k: v.state_dict() for k, v in self._optimizers().items()},
             "pool": self.pool,
-            "rng": {
-                "torch": torch.get_rng_state(),
-                "sampler": self.rng.get_state(),
-                "numpy": np.random.get_state(),
-                "python": random.getstate(),
-            },
+            "rng": rng_state(self.rng),
         }
 
     def _restore(self, state: dict[str, Any]) -> None:
@@ -297,10 +277,7 @@ class LavaTrainer:
         self.elapsed = float(state["elapsed_seconds"])
         self.stats = dict(state["stats"])
         self.pool = state["pool"]
-        torch.set_rng_state(state["rng"]["torch"])
-        self.rng.set_state(state["rng"]["sampler"])
-        np.random.set_state(state["rng"]["numpy"])
-        random.setstate(state["rng"]["python"])
+        restore_rng_state(state["rng"], self.rng)
 
     def save(self) -> None:
         save_checkpoint(self.checkpoint_path, self._state())
@@ -332,7 +309,7 @@ class LavaTrainer:
         t = torch.randint(1, steps, (batch,), generator=self.rng).numpy()
         frames = torch.from_numpy(np.stack([self.footage[c, t - 1], self.footage[c, t]], axis=1))
         n = frames.shape[0]
-        x = frames_to_tensor(frames.reshape(n * 2, *frames.shape[2:]))
+        x = images_to_tensor(frames.reshape(n * 2, *frames.shape[2:]))
         return x.reshape(n, 6, *x.shape[2:])  # previous frame in 0-2, current in 3-5
 
     def _train_autoencoder(self, budget: int | None) -> int | None:
@@ -409,7 +386,7 @@ class LavaTrainer:
             for start in range(1, clip.shape[0], 256):
                 stop = min(start + 256, clip.shape[0])
                 frames = torch.from_numpy(np.array(clip[start - 1 : stop]))  # writable copy
-                x = frames_to_tensor(frames)
+                x = images_to_tensor(frames)
                 pairs = torch.cat([x[:-1], x[1:]], dim=1)
                 latents.append(m.encoder(pairs))
             out.append(torch.cat(latents))

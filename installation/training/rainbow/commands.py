@@ -1,7 +1,8 @@
-"""Command-line glue for ``installation train rainbow`` and ``installation export rainbow``.
+"""Command-line glue for ``installation train|export|measure rainbow``.
 
-torch is imported only when a command runs, so the rest of the command line works without
-the ``train`` extra; without it the commands raise a TrainingError that says what to install.
+torch is imported only when ``train`` or ``export`` runs, so the rest of the command line works
+without the ``train`` extra (without it those two raise a TrainingError that says what to
+install); ``measure`` needs onnxruntime and numpy only.
 """
 
 from __future__ import annotations
@@ -11,11 +12,26 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from installation.errors import TrainingError
+from installation.training.common.cli_options import (
+    add_count_options,
+    add_export_options,
+    add_measure_options,
+    add_run_options,
+    non_negative_float,
+    positive_int,
+)
+from installation.training.common.commands import Command, ModelCommands, report_trained
 from installation.training.common.torch_check import require_torch
 
+MEASURE_DESCRIPTION = """\
+Runs the rainbow generator's measures (docs/rainbow.md) on an exported ONNX file with
+onnxruntime and numpy (the `train` extra is not needed) and prints PASS or FAIL for each
+limit: rainbow colours, truncation works, smooth walks, looks like the data, fast. Exit code 0
+when every limit passes, 1 when one fails, 2 when the model cannot be measured.
+"""
 
-def configure_train_rainbow(parser: argparse.ArgumentParser) -> None:
+
+def configure_train(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``installation train rainbow``."""
     parser.add_argument(
         "--images",
@@ -23,24 +39,15 @@ def configure_train_rainbow(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="train on a folder of rainbow photos instead of the procedural renderer",
     )
+    add_run_options(parser, "rainbow")
+    parser.add_argument("--iterations", type=positive_int, metavar="N", help="training iterations")
     parser.add_argument(
-        "--quick", action="store_true", help="tiny configuration that trains in seconds (for tests)"
+        "--threads",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="torch CPU threads (default: 2)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("runs/rainbow"),
-        metavar="DIR",
-        help="run folder (default: runs/rainbow)",
-    )
-    parser.add_argument(
-        "--resume", action="store_true", help="continue from the run folder's checkpoint.pt"
-    )
-    parser.add_argument("--iterations", type=int, metavar="N", help="training iterations")
-    parser.add_argument(
-        "--threads", type=int, default=2, metavar="N", help="torch CPU threads (default: 2)"
-    )
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
     parser.add_argument(
         "--resolution",
         type=int,
@@ -55,7 +62,7 @@ def configure_train_rainbow(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_train_rainbow(args: argparse.Namespace) -> int:
+def run_train(args: argparse.Namespace) -> int:
     """Train (or resume) the rainbow generator; prints where the checkpoint and samples are."""
     # OpenMP threads that spin while waiting collapse when another process holds one of the
     # cores (13 s instead of 1.4 s per iteration measured on 2 cores); passive waiting degrades
@@ -69,49 +76,23 @@ def run_train_rainbow(args: argparse.Namespace) -> int:
     if args.images is not None:
         config = replace(config, images=str(args.images))
     if args.iterations is not None:
-        if args.iterations < 1:
-            raise TrainingError(f"--iterations must be at least 1, got {args.iterations}.")
         config = replace(config, iterations=args.iterations)
     if args.resolution is not None:
         config = replace(config, resolution=args.resolution)
     if args.device == "cuda":
         # The CPU time budget does not apply on a GPU.
         config = replace(config, time_budget_minutes=None)
-    trainer = RainbowTrainer(config, args.out, resume=args.resume)
-    checkpoint = trainer.train()
-    print(f"checkpoint: {checkpoint}")
-    print(f"sample grids: {args.out}")
-    print(f"export with: installation export rainbow {checkpoint}")
+    checkpoint = RainbowTrainer(config, args.out, resume=args.resume).train()
+    report_trained(checkpoint, "sample grids", args.out, "rainbow")
     return 0
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def configure_export_rainbow(parser: argparse.ArgumentParser) -> None:
+def configure_export(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``installation export rainbow``."""
-    parser.add_argument(
-        "checkpoint",
-        type=Path,
-        metavar="CHECKPOINT",
-        help="checkpoint.pt written by `train rainbow`",
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=Path("exported_models/rainbow.onnx"),
-        help="ONNX file to write (default: exported_models/rainbow.onnx)",
-    )
+    add_export_options(parser, "rainbow", Path("exported_models/rainbow.onnx"))
     parser.add_argument(
         "--latent-smoothing",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=None,
         metavar="SIGMA",
         help="average the mapping over fixed offsets of this size around each normalised z, "
@@ -120,7 +101,7 @@ def configure_export_rainbow(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_export_rainbow(args: argparse.Namespace) -> int:
+def run_export(args: argparse.Namespace) -> int:
     """Export a checkpoint to an ONNX file that follows the generator contract."""
     require_torch("the rainbow generator")
     from installation.training.rainbow.export import DEFAULT_LATENT_SMOOTHING, export_rainbow
@@ -133,3 +114,48 @@ def run_export_rainbow(args: argparse.Namespace) -> int:
         f"(image within {report.image_max_abs_diff} levels); latent smoothing {sigma:g}"
     )
     return 0
+
+
+def configure_measure(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``installation measure rainbow``."""
+    parser.description = MEASURE_DESCRIPTION
+    add_measure_options(
+        parser, "rainbow generator", "rainbow_samples.png and rainbow_truncation.png"
+    )
+    add_count_options(
+        parser,
+        [
+            ("--colour-samples", 1000, "samples at psi 0.8 for the colour measure"),
+            ("--truncation-samples", 256, "samples per psi for the truncation measure"),
+            ("--walks", 10, "slerp walks (and as many linear ones)"),
+            ("--walk-steps", 120, "steps per walk"),
+            ("--swd-images", 1000, "images per set for the SWD"),
+        ],
+    )
+
+
+def run_measure(args: argparse.Namespace) -> int:
+    """Measure an exported rainbow generator; 0 when every limit passes, 1 when one fails."""
+    from installation.training.common.report import finish_report, print_written
+    from installation.training.rainbow.metrics import format_report, measure, write_figures
+
+    if args.figures:
+        print_written(write_figures(args.model_file, args.figures))
+    report = measure(
+        args.model_file,
+        args.colour_samples,
+        args.truncation_samples,
+        args.walks,
+        args.walk_steps,
+        args.swd_images,
+    )
+    return finish_report(report, format_report(report), args.out)
+
+
+COMMANDS = ModelCommands(
+    name="rainbow",
+    help="the StyleGAN-style rainbow generator",
+    train=Command(configure_train, run_train),
+    export=Command(configure_export, run_export),
+    measure=Command(configure_measure, run_measure),
+)

@@ -26,18 +26,24 @@ import torch
 from torch import Tensor, nn
 
 from installation.errors import TrainingError
+from installation.training.common.onnx_export import (
+    contract_metadata,
+    require_agreement,
+    write_onnx,
+)
+from installation.training.common.onnx_session import cpu_session
 from installation.training.rainbow.model import (
     RainbowGenerator,
     normalise_second_moment,
     tensor_to_images,
 )
 from installation.training.rainbow.train import (
+    CHECKPOINTS,
     RainbowTrainConfig,
     ema_generator_from_checkpoint,
     load_checkpoint,
 )
 
-OPSET = 17
 DEFAULT_LATENT_SMOOTHING = 0.2  # sigma of the latent smoothing, in units of the normalised z
 SMOOTHING_PAIRS = 16  # antithetic offset pairs (32 mapping runs per image)
 LICENSE = "MIT (model weights trained by the installation project on its own rendered images)"
@@ -105,49 +111,36 @@ def export_generator(
     latent_smoothing: float = DEFAULT_LATENT_SMOOTHING,
 ) -> ExportReport:
     """Export ``generator`` to ``output`` with the contract's metadata and verify it."""
-    import onnx
-
     graph = GeneratorGraph(generator.eval(), latent_smoothing).eval()
     gen = torch.Generator().manual_seed(1)
     z = torch.randn(2, generator.z_dim, generator=gen)
     psi = torch.tensor([0.8, 1.0])
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    raw = output.with_suffix(".raw.tmp")
-    with torch.no_grad():
-        torch.onnx.export(
-            graph,
-            (z, psi),
-            str(raw),
-            input_names=["z", "truncation"],
-            output_names=["image"],
-            dynamic_axes={"z": {0: "N"}, "truncation": {0: "N"}, "image": {0: "N"}},
-            opset_version=OPSET,
-            dynamo=False,
-        )
-    model = onnx.load(str(raw))
-    raw.unlink()
     r = generator.resolution
-    props = {
-        "installation.kind": "generator",
-        "installation.contract": "1",
-        "installation.description": description
+    metadata = contract_metadata(
+        kind="generator",
+        description=description
         or (
             f"Rainbow generator: a small StyleGAN2-style network turns a 512-float z (any scale) "
             f"and a truncation psi (0 = the average rainbow, 1 = full variety; 0.8 is the "
             f"Runway default) into a {r}x{r} RGB image of a rainbow scene."
         ),
-        "installation.trained_on": trained_on,
-        "installation.license": LICENSE,
-        "latent_size": str(generator.z_dim),
-        "installation.latent_smoothing": f"{latent_smoothing:g}",
-    }
-    onnx.helper.set_model_props(model, props)
-    model.producer_name = "installation.training.rainbow.export"
-    onnx.checker.check_model(model)
-    tmp = output.with_suffix(".tmp")
-    onnx.save(model, tmp)
-    tmp.replace(output)
+        trained_on=trained_on,
+        license=LICENSE,
+        extra={
+            "latent_size": str(generator.z_dim),
+            "installation.latent_smoothing": f"{latent_smoothing:g}",
+        },
+    )
+    output = write_onnx(
+        graph,
+        (z, psi),
+        output,
+        ["z", "truncation"],
+        ["image"],
+        metadata,
+        __name__,
+        dynamic_axes={"z": {0: "N"}, "truncation": {0: "N"}, "image": {0: "N"}},
+    )
     diff = verify_against_torch(output, graph, generator.z_dim, r)
     return ExportReport(output, output.stat().st_size, r, diff)
 
@@ -158,10 +151,7 @@ def export_rainbow(
     """Export a finished ``checkpoint``'s EMA generator to ``output`` and verify it."""
     state = load_checkpoint(Path(checkpoint))
     if not state.get("done"):
-        raise TrainingError(
-            f"{checkpoint} is from an unfinished run (iteration {state['iteration']}). "
-            "Finish it with `installation train rainbow --resume --out RUN_FOLDER` first."
-        )
+        raise CHECKPOINTS.unfinished(checkpoint, f"iteration {state['iteration']}")
     config, generator = ema_generator_from_checkpoint(state)
     return export_generator(
         generator, output, describe_training_data(config), latent_smoothing=latent_smoothing
@@ -170,9 +160,7 @@ def export_rainbow(
 
 def verify_against_torch(path: Path, graph: GeneratorGraph, z_dim: int, resolution: int) -> int:
     """Run a batch through onnxruntime and torch; TrainingError if they disagree."""
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = cpu_session(path)
     gen = torch.Generator().manual_seed(2)
     z = torch.randn(3, z_dim, generator=gen) * torch.tensor([[1.0], [0.5], [2.0]])
     psi = torch.tensor([0.0, 0.8, 1.0])
@@ -183,9 +171,5 @@ def verify_against_torch(path: Path, graph: GeneratorGraph, z_dim: int, resoluti
         raise TrainingError(f"Exported {path} gives image {image.shape} {image.dtype}.")
     diff = int(np.abs(image.astype(int) - expected.astype(int)).max())
     # uint8 rounding may flip a level where float noise crosses a boundary.
-    if diff > 2:
-        raise TrainingError(
-            f"Exported {path} disagrees with torch by {diff} grey levels; the export is not "
-            "trustworthy. Report this with the torch and onnx versions."
-        )
+    require_agreement(path, diff <= 2, f"image {diff} grey levels")
     return diff

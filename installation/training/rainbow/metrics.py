@@ -1,6 +1,6 @@
 """The rainbow generator's measures, run on an exported ONNX file with onnxruntime.
 
-    python -m installation.training.rainbow.metrics exported_models/rainbow.onnx --out report.json
+    installation measure rainbow exported_models/rainbow.onnx --out report.json
 
 * Rainbow colours: at psi 0.8, the share of 1,000 samples with saturated pixels
   (HSV S > 0.35 and V > 0.25) in at least 5 of the 6 hue sectors (red, yellow, green, cyan,
@@ -17,7 +17,7 @@
   ends, which alone puts 1.25x into that ratio (max 2 over median 1.6).
 * Looks like the data: sliced Wasserstein distance of 7x7 RGB patches between generated
   images and held-out renderer images, divided by the same distance between two disjoint
-  held-out sets (the lava lamp's code, ``lava_metrics.patch_swd_ratio``). Limit: <= 4.
+  held-out sets (``common.patch_swd.patch_swd_ratio``, as for the lava lamp). Limit: <= 4.
   The generated images are the model's own distribution, psi 1 (truncation deliberately
   trades variety for typical images, as FID is reported untruncated for StyleGAN); the
   ratio at the show's default psi 0.8 is reported beside it.
@@ -27,44 +27,33 @@
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from installation.errors import TrainingError
 from installation.scenes.latent_walk import slerp
 from installation.training.common.image_grid import write_grid
-from installation.training.lava.metrics import patch_swd_ratio
+from installation.training.common.latency import latency_ms
+from installation.training.common.onnx_session import measuring_session, model_metadata
+from installation.training.common.patch_swd import patch_swd_ratio
+from installation.training.common.report import mark
+from installation.training.common.seeding import HELD_OUT_SEED
 from installation.training.rainbow.renderer import render_dataset
 
-HELD_OUT_SEED = 1_000_000  # training scenes use seeds below this
 MIN_SECTOR_FRACTION = 0.001
 SECTOR_NAMES = ("red", "yellow", "green", "cyan", "blue", "magenta")
 Images = NDArray[np.uint8]
 
 
 def make_session(path: Path, threads: int = 2) -> Any:
-    """An onnxruntime CPU session with ``threads`` intra-op threads and spinning off."""
-    import onnxruntime as ort
-
-    if not Path(path).is_file():
-        raise TrainingError(
-            f"No model at {path}. Export one with `installation export rainbow CHECKPOINT`."
-        )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    """The measures' onnxruntime session of a rainbow generator (CPU, no spinning)."""
+    return measuring_session(path, threads, kind="generator", model="rainbow")
 
 
 def generate(
@@ -146,22 +135,11 @@ def walk_mads(
     return np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2, 3))
 
 
-def latency_ms(session: Any, size: int, runs: int = 200) -> dict[str, float]:
+def image_latency_ms(session: Any, size: int, runs: int = 200) -> dict[str, float]:
+    """Latency of one single-image session.run at psi 0.8: median, p90, p99 in ms."""
     z = latents(7, 1, size)
     psi = np.full(1, 0.8, dtype=np.float32)
-    for _ in range(20):
-        session.run(["image"], {"z": z, "truncation": psi})
-    times = np.empty(runs)
-    for i in range(runs):
-        t0 = time.perf_counter()
-        session.run(["image"], {"z": z, "truncation": psi})
-        times[i] = time.perf_counter() - t0
-    ms = times * 1000.0
-    return {
-        "median": float(np.median(ms)),
-        "p90": float(np.percentile(ms, 90)),
-        "p99": float(np.percentile(ms, 99)),
-    }
+    return latency_ms(lambda: session.run(["image"], {"z": z, "truncation": psi}), 20, runs)
 
 
 @dataclass
@@ -200,7 +178,7 @@ def measure(
     swd_images: int = 1000,
 ) -> RainbowReport:
     session = make_session(model, threads=2)
-    meta = dict(session.get_modelmeta().custom_metadata_map)
+    meta = model_metadata(session)
     size = int(meta.get("latent_size", session.get_inputs()[0].shape[1]))
     t0 = time.perf_counter()
     colour_images = generate(session, latents(1, colour_samples, size), 0.8)
@@ -239,7 +217,7 @@ def measure(
     swd_g, swd_d, ratio = patch_swd_ratio(generated, set_a, set_b)
     ratio_08 = patch_swd_ratio(colour_images[:swd_images], set_a, set_b)[2]
     print(f"SWD: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    latency = latency_ms(make_session(model, threads=2), size)
+    latency = image_latency_ms(make_session(model, threads=2), size)
     passes = {
         "rainbow_colours": share >= 0.8,
         "truncation_works": rising and spread <= 1,
@@ -273,9 +251,7 @@ def measure(
 
 
 def format_report(r: RainbowReport) -> str:
-    def mark(ok: bool) -> str:
-        return "PASS" if ok else "FAIL"
-
+    """The report as the lines ``installation measure rainbow`` prints."""
     p = r.passes
     lat = r.latency_ms
     stds = ", ".join(f"{psi:g}: {s:.1f}" for psi, s in zip(r.psis, r.pixel_std_by_psi, strict=True))
@@ -317,47 +293,3 @@ def write_figures(model: Path, folder: Path) -> list[Path]:
     write_grid(paths[0], samples.reshape(4, 6, *samples.shape[1:]), scale=2)
     write_grid(paths[1], truncation, scale=2)
     return paths
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("model", type=Path, help="exported rainbow generator ONNX file")
-    parser.add_argument("--out", type=Path, help="write the report as JSON here")
-    parser.add_argument("--colour-samples", type=int, default=1000)
-    parser.add_argument("--truncation-samples", type=int, default=256)
-    parser.add_argument("--walks", type=int, default=10)
-    parser.add_argument("--walk-steps", type=int, default=120)
-    parser.add_argument("--swd-images", type=int, default=1000, help="images per set for the SWD")
-    parser.add_argument(
-        "--figures",
-        type=Path,
-        metavar="DIR",
-        help="also write rainbow_samples.png and rainbow_truncation.png here",
-    )
-    args = parser.parse_args(argv)
-    try:
-        if args.figures:
-            for path in write_figures(args.model, args.figures):
-                print(f"wrote {path}")
-        report = measure(
-            args.model,
-            args.colour_samples,
-            args.truncation_samples,
-            args.walks,
-            args.walk_steps,
-            args.swd_images,
-        )
-    except TrainingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(format_report(report))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(asdict(report), indent=2))
-    return 0 if all(report.passes.values()) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -280,16 +280,7 @@ class RainbowDiscriminator(nn.Module):
         return out.squeeze(1)
 
 
-def images_to_tensor(images: Tensor) -> Tensor:
-    """uint8 [N, H, W, 3] -> float [N, 3, H, W] in [-1, 1]."""
-    return images.permute(0, 3, 1, 2).float() / 127.5 - 1.0
-
-
 def tensor_to_images(x: Tensor) -> Tensor:
     """float [N, 3, H, W] in about [-1, 1] -> uint8 [N, H, W, 3] (rounded, clamped)."""
     y = torch.clamp(x * 127.5 + 128.0, 0.0, 255.0)
     return torch.floor(y).to(torch.uint8).permute(0, 2, 3, 1)
-
-
-def parameter_count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import random
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -31,23 +29,26 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from installation.errors import TrainingError
-from installation.training.common import checkpoints
-from installation.training.common.checkpoints import save_checkpoint
+from installation.training.common.cached_array import cached_array
+from installation.training.common.checkpoints import (
+    CHECKPOINT_NAME,
+    CheckpointKind,
+    save_checkpoint,
+)
 from installation.training.common.image_grid import write_grid
+from installation.training.common.image_tensors import images_to_tensor
+from installation.training.common.parameter_count import parameter_count
+from installation.training.common.seeding import restore_rng_state, rng_state, seed_everything
 from installation.training.rainbow.model import (
     RainbowDiscriminator,
     RainbowGenerator,
-    images_to_tensor,
-    parameter_count,
     tensor_to_images,
 )
 from installation.training.rainbow.patch_energy_loss import patch_energy_loss
 from installation.training.rainbow.renderer import render_rainbow
 from installation.training.rainbow.walk_speed_loss import WalkSpeedLoss
 
-CHECKPOINT_NAME = "checkpoint.pt"
-DATASET_NAME = "dataset.npy"
-HELD_OUT_SEED = 1_000_000  # training scenes use seeds below this
+CHECKPOINTS = CheckpointKind("rainbow", "rainbow", "installation train rainbow")
 
 
 @dataclass(frozen=True)
@@ -126,40 +127,29 @@ def build_discriminator(config: RainbowTrainConfig) -> RainbowDiscriminator:
     return RainbowDiscriminator(config.resolution, config.channel_base, config.channel_max)
 
 
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % (2**32))
-    torch.manual_seed(seed)
-
-
 # --- data ------------------------------------------------------------------------------------
 
 
 def load_or_make_dataset(config: RainbowTrainConfig, run_dir: Path) -> NDArray[np.uint8]:
     """Training images [N, R, R, 3] uint8, cached as ``dataset.npy`` in the run folder."""
-    cache = run_dir / DATASET_NAME
-    meta_path = run_dir / "dataset.json"
     seeds = config.training_seeds()
-    meta = {
+
+    def make() -> NDArray[np.uint8]:
+        if config.images:
+            from installation.training.rainbow.image_folder import load_image_folder
+
+            return load_image_folder(Path(config.images), config.resolution)
+        data = np.empty((len(seeds), config.resolution, config.resolution, 3), dtype=np.uint8)
+        for i, seed in enumerate(tqdm(seeds, desc="rendering rainbows", unit="img")):
+            data[i] = render_rainbow(seed, config.resolution)
+        return data
+
+    made_from = {
         "images": config.images,
         "resolution": config.resolution,
         "seeds": [seeds.start, seeds.stop] if config.images is None else None,
     }
-    if cache.is_file() and meta_path.is_file() and json.loads(meta_path.read_text()) == meta:
-        return np.asarray(np.load(cache, mmap_mode="r"))
-    if config.images:
-        from installation.training.rainbow.image_folder import load_image_folder
-
-        data = load_image_folder(Path(config.images), config.resolution)
-    else:
-        data = np.empty((len(seeds), config.resolution, config.resolution, 3), dtype=np.uint8)
-        for i, seed in enumerate(tqdm(seeds, desc="rendering rainbows", unit="img")):
-            data[i] = render_rainbow(seed, config.resolution)
-    tmp = run_dir / (DATASET_NAME + ".tmp.npy")
-    np.save(tmp, data)
-    os.replace(tmp, cache)
-    meta_path.write_text(json.dumps(meta))
-    return data
+    return cached_array(run_dir, "dataset", made_from, make)
 
 
 # --- checkpoints -----------------------------------------------------------------------------
@@ -167,7 +157,7 @@ def load_or_make_dataset(config: RainbowTrainConfig, run_dir: Path) -> NDArray[n
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Load a checkpoint written by this module; TrainingError if it is missing or not one."""
-    return checkpoints.load_checkpoint(path, "rainbow", "rainbow", "installation train rainbow")
+    return CHECKPOINTS.load(path)
 
 
 def config_from_checkpoint(state: dict[str, Any]) -> RainbowTrainConfig:
@@ -193,16 +183,10 @@ class RainbowTrainer:
     def __init__(self, config: RainbowTrainConfig, run_dir: Path, resume: bool = False) -> None:
         self.run_dir = Path(run_dir)
         self.checkpoint_path = self.run_dir / CHECKPOINT_NAME
-        previous: dict[str, Any] | None = None
-        if resume and self.checkpoint_path.is_file():
-            previous = load_checkpoint(self.checkpoint_path)
+        previous = CHECKPOINTS.previous_state(self.run_dir, resume)
+        if previous is not None:
             config = replace(
                 config_from_checkpoint(previous), threads=config.threads, device=config.device
-            )
-        elif self.checkpoint_path.is_file() and not resume:
-            raise TrainingError(
-                f"{self.checkpoint_path} already exists. Pass --resume to continue that run, "
-                "or --out with a new folder to start another."
             )
         validate_config(config)
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -245,7 +229,7 @@ class RainbowTrainer:
 
     def _state(self) -> dict[str, Any]:
         return {
-            "kind": "rainbow",
+            "kind": CHECKPOINTS.kind,
             "config": asdict(self.config),
             "iteration": self.iteration,
             "elapsed_seconds": self.elapsed,
@@ -254,12 +238,7 @@ class RainbowTrainer:
             "walk_mean_speed": self.walk_loss.mean_speed,
             "modules": {k: _cpu_state(v) for k, v in self._modules().items()},
             "optimizers": {"g": self.opt_g.state_dict(), "d": self.opt_d.state_dict()},
-            "rng": {
-                "torch": torch.get_rng_state(),
-                "sampler": self.rng.get_state(),
-                "numpy": np.random.get_state(),
-                "python": random.getstate(),
-            },
+            "rng": rng_state(self.rng),
         }
 
     def _restore(self, state: dict[str, Any]) -> None:
@@ -272,10 +251,7 @@ class RainbowTrainer:
         self.stopped_early = bool(state["stopped_early"])
         self.done = bool(state["done"])
         self.walk_loss.mean_speed = float(state["walk_mean_speed"])
-        torch.set_rng_state(state["rng"]["torch"])
-        self.rng.set_state(state["rng"]["sampler"])
-        np.random.set_state(state["rng"]["numpy"])
-        random.setstate(state["rng"]["python"])
+        restore_rng_state(state["rng"], self.rng)
 
     def save(self) -> None:
         save_checkpoint(self.checkpoint_path, self._state())

@@ -9,12 +9,10 @@ import imageio.v2 as imageio
 import numpy as np
 import pytest
 
+from installation.cli import main
 from installation.training.lava.metrics import (
     closest_frame_return,
     closest_return,
-    main,
-    patch_swd_ratio,
-    sliced_wasserstein,
     thumbnails,
     window_means,
 )
@@ -42,25 +40,12 @@ def test_window_means_and_thumbnails() -> None:
     assert closest_frame_return(thumbs, 1, 1) == pytest.approx(255.0 / 2.0)
 
 
-def test_patch_swd_ratio_separates_alike_from_unlike() -> None:
-    rng = np.random.default_rng(1)
-    base = rng.integers(0, 120, (60, 16, 16, 3)).astype(np.uint8)
-    set_a, set_b = base[:30], base[30:]
-    alike = rng.integers(0, 120, (30, 16, 16, 3)).astype(np.uint8)
-    unlike = (alike + 100).astype(np.uint8)  # brighter everywhere
-    _, _, ratio_alike = patch_swd_ratio(alike, set_a, set_b, directions=64, repeats=2)
-    _, _, ratio_unlike = patch_swd_ratio(unlike, set_a, set_b, directions=64, repeats=2)
-    assert ratio_alike < 2.0
-    assert ratio_unlike > 10.0
-
-
 def test_a_whole_report_on_a_small_lava_model(tmp_path: Path) -> None:
     model = make_lava_lamp(tmp_path / "lamp.onnx", step_seconds=0.1)
     out = tmp_path / "report.json"
     small = ["--seeds", "2", "--steps", "300", "--frames", "40", "--footage-clips", "2"]
-    code = main(
-        [str(model), "--out", str(out), *small, "--spacing", "5", "--figures", str(tmp_path)]
-    )
+    argv = [str(model), "--out", str(out), *small, "--spacing", "5", "--figures", str(tmp_path)]
+    code = main(["measure", "lava", *argv])
     strip = imageio.imread(tmp_path / "lava_rollout.png")
     assert strip.shape == (2 * 64 * 2, 10 * 64 * 2, 3)
     report = json.loads(out.read_text())
@@ -76,13 +61,5 @@ def test_a_whole_report_on_a_small_lava_model(tmp_path: Path) -> None:
 def test_a_missing_model_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main([str(tmp_path / "nope.onnx")]) == 2
+    assert main(["measure", "lava", str(tmp_path / "nope.onnx")]) == 2
     assert "installation export lava" in capsys.readouterr().err
-
-
-def test_sliced_wasserstein_of_unequal_sets_compares_quantiles() -> None:
-    rng = np.random.default_rng(2)
-    a = rng.standard_normal((3000, 4))
-    b = rng.standard_normal((2000, 4))
-    assert sliced_wasserstein(a, b, directions=32, seed=0) < 0.1
-    assert sliced_wasserstein(a + 1.0, b, directions=32, seed=0) > 0.3

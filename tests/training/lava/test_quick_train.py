@@ -13,23 +13,23 @@ ort = pytest.importorskip("onnxruntime")
 
 from installation.errors import TrainingError  # noqa: E402
 from installation.training.lava.commands import (  # noqa: E402
-    configure_export_lava,
-    configure_train_lava,
-    run_export_lava,
-    run_train_lava,
+    configure_export,
+    configure_train,
+    run_export,
+    run_train,
 )
 from installation.training.lava.train import LavaTrainConfig, LavaTrainer, load_checkpoint  # noqa: E402
 
 
 def _train_args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    configure_train_lava(parser)
+    configure_train(parser)
     return parser.parse_args(list(argv))
 
 
 def _export_args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    configure_export_lava(parser)
+    configure_export(parser)
     return parser.parse_args(list(argv))
 
 
@@ -41,9 +41,7 @@ def test_quick_train_resume_export_round_trip(tmp_path: Path) -> None:
     state = load_checkpoint(run / "checkpoint.pt")
     assert (state["stage"], state["iteration"]) == ("autoencoder", 7)
     # ... and resume it through the command.
-    assert (
-        run_train_lava(_train_args("--quick", "--out", str(run), "--resume", "--threads", "1")) == 0
-    )
+    assert run_train(_train_args("--quick", "--out", str(run), "--resume", "--threads", "1")) == 0
     state = load_checkpoint(run / "checkpoint.pt")
     assert state["stage"] == "done"
     for name in ("samples_reconstruction.png", "samples_rollout.png", "summary.json"):
@@ -51,9 +49,7 @@ def test_quick_train_resume_export_round_trip(tmp_path: Path) -> None:
     assert (run / "rollout.mp4").is_file() or (run / "rollout.gif").is_file()
 
     onnx_path = tmp_path / "lava_lamp.onnx"
-    assert (
-        run_export_lava(_export_args(str(run / "checkpoint.pt"), "--output", str(onnx_path))) == 0
-    )
+    assert run_export(_export_args(str(run / "checkpoint.pt"), "--output", str(onnx_path))) == 0
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     z = np.zeros((1, 64), dtype=np.float32)
     z[0, ::2], z[0, 1::2] = 1.0, -1.0
@@ -84,6 +80,6 @@ def test_existing_run_without_resume_is_refused(tmp_path: Path) -> None:
 def test_export_of_an_unfinished_run_is_refused(tmp_path: Path) -> None:
     LavaTrainer(LavaTrainConfig.quick(), tmp_path).train(stop_after=1)
     with pytest.raises(TrainingError, match="unfinished"):
-        run_export_lava(
+        run_export(
             _export_args(str(tmp_path / "checkpoint.pt"), "--output", str(tmp_path / "x.onnx"))
         )

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from installation.cli import main
 from installation.training.rainbow.metrics import (
     hue_sectors_present,
-    main,
     pixel_std,
     rainbow_colour_share,
 )
@@ -62,7 +62,7 @@ def test_pixel_std_is_zero_for_identical_images_only() -> None:
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(tmp_path / "nope.onnx")]) == 2
+    assert main(["measure", "rainbow", str(tmp_path / "nope.onnx")]) == 2
     err = capsys.readouterr().err
     assert "No model at" in err and "installation export rainbow" in err
 
@@ -85,7 +85,7 @@ def test_report_of_a_tiny_model(tiny_model: Path, tmp_path: Path) -> None:
     argv = [str(tiny_model), "--out", str(out), "--colour-samples", "40"]
     argv += ["--truncation-samples", "16", "--walks", "2", "--walk-steps", "12"]
     argv += ["--swd-images", "40", "--figures", str(tmp_path / "figures")]
-    code = main(argv)
+    code = main(["measure", "rainbow", *argv])
     report = json.loads(out.read_text())
     assert code == (0 if all(report["passes"].values()) else 1)
     assert report["resolution"] == 32 and report["latent_size"] == 512

@@ -14,10 +14,10 @@ ort = pytest.importorskip("onnxruntime")
 
 from installation.errors import TrainingError  # noqa: E402
 from installation.training.rainbow.commands import (  # noqa: E402
-    configure_export_rainbow,
-    configure_train_rainbow,
-    run_export_rainbow,
-    run_train_rainbow,
+    configure_export,
+    configure_train,
+    run_export,
+    run_train,
 )
 from installation.training.rainbow.train import (  # noqa: E402
     RainbowTrainConfig,
@@ -28,13 +28,13 @@ from installation.training.rainbow.train import (  # noqa: E402
 
 def _train_args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    configure_train_rainbow(parser)
+    configure_train(parser)
     return parser.parse_args(list(argv))
 
 
 def _export_args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    configure_export_rainbow(parser)
+    configure_export(parser)
     return parser.parse_args(list(argv))
 
 
@@ -43,17 +43,14 @@ def test_quick_train_resume_export_round_trip(tmp_path: Path) -> None:
     RainbowTrainer(RainbowTrainConfig.quick(), run).train(stop_after=7)
     state = load_checkpoint(run / "checkpoint.pt")
     assert (state["iteration"], state["done"]) == (7, False)
-    assert run_train_rainbow(_train_args("--quick", "--out", str(run), "--resume")) == 0
+    assert run_train(_train_args("--quick", "--out", str(run), "--resume")) == 0
     state = load_checkpoint(run / "checkpoint.pt")
     assert state["done"] and state["iteration"] == RainbowTrainConfig.quick().iterations
     for name in ("samples.png", "truncation.png", "summary.json", "dataset.npy"):
         assert (run / name).is_file()
 
     onnx_path = tmp_path / "rainbow.onnx"
-    assert (
-        run_export_rainbow(_export_args(str(run / "checkpoint.pt"), "--output", str(onnx_path)))
-        == 0
-    )
+    assert run_export(_export_args(str(run / "checkpoint.pt"), "--output", str(onnx_path))) == 0
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     z = np.random.default_rng(0).uniform(-1.0, 1.0, (2, 512)).astype(np.float32)
     (image,) = session.run(["image"], {"z": z, "truncation": np.full(2, 0.8, np.float32)})
@@ -80,15 +77,18 @@ def test_existing_run_without_resume_is_refused(tmp_path: Path) -> None:
         RainbowTrainer(RainbowTrainConfig.quick(), tmp_path)
 
 
-def test_bad_options_are_training_errors(tmp_path: Path) -> None:
+def test_bad_options_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(TrainingError, match="power of two"):
-        run_train_rainbow(_train_args("--quick", "--out", str(tmp_path), "--resolution", "100"))
-    with pytest.raises(TrainingError, match="--iterations"):
-        run_train_rainbow(_train_args("--quick", "--out", str(tmp_path), "--iterations", "0"))
+        run_train(_train_args("--quick", "--out", str(tmp_path), "--resolution", "100"))
     with pytest.raises(TrainingError, match="does not exist"):
-        run_train_rainbow(
+        run_train(
             _train_args("--quick", "--out", str(tmp_path), "--images", str(tmp_path / "nope"))
         )
+    for option in ("--iterations", "--threads"):
+        with pytest.raises(SystemExit) as exit_info:
+            _train_args("--quick", option, "0")
+        assert exit_info.value.code == 2
+        assert f"{option}: must be at least 1, got 0" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("mapping_only", [True, False])
