@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from installation.scenes.director import Director
 from installation.scenes.keyframe_scene import KeyframeScene
 from installation.scenes.latent_walk import LatentWalkScene, LatentWalkSettings, slerp, waypoint
 from installation.scenes.lava_lamp import LavaLampScene, LavaLampSettings
-from tests.fakes import RecordingCanvas
+from tests.fakes import RecordingCanvas, fake_lava_lamp
 from tests.onnx_factory import make_generator, make_lava_lamp
 
 TIMEOUT = 10.0
@@ -354,3 +355,16 @@ def test_a_restart_never_waits_for_the_worker(lava: OnnxModel, gate: threading.E
     gate.set()
     made[0].join()
     assert not made[0].alive
+
+
+def test_lava_scene_runs_on_the_model_protocol_with_a_fake_model() -> None:
+    model = fake_lava_lamp(latent_size=4, size=8, step_seconds=0.25)
+    scene = LavaLampScene(lava_settings(seed=3), model, inline_sequences)  # type: ignore[arg-type]
+    assert scene.rate == 4.0  # real time from the model's step_seconds
+    produce = scene.producer()
+    levels = [int(produce(i)[0, 0, 0]) for i in range(4)]
+    # The fake's latent counts up by one per step: the scene feeds z_next back in.
+    assert [b - a for a, b in itertools.pairwise(levels)] == [1, 1, 1]
+    again = scene.producer()  # a fresh producer starts from the seed again
+    assert int(again(0)[0, 0, 0]) == levels[0]
+    assert model.runs == 5
