@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import Field, asdict
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 
 class PassFailReport(Protocol):
@@ -16,15 +17,12 @@ class PassFailReport(Protocol):
     passes: dict[str, bool]
 
 
+Report = TypeVar("Report", bound=PassFailReport)
+
+
 def mark(ok: bool) -> str:
     """The tag in front of a measure's line."""
     return "PASS" if ok else "FAIL"
-
-
-def print_written(paths: Iterable[Path]) -> None:
-    """Say which figure files were written."""
-    for path in paths:
-        print(f"wrote {path}")
 
 
 def finish_report(report: PassFailReport, text: str, out: Path | None) -> int:
@@ -35,3 +33,18 @@ def finish_report(report: PassFailReport, text: str, out: Path | None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(asdict(report), indent=2))
     return 0 if all(report.passes.values()) else 1
+
+
+def measure_and_report(
+    args: argparse.Namespace,
+    write_figures: Callable[[Path, Path], list[Path]],
+    measure: Callable[[], Report],
+    format_report: Callable[[Report], str],
+) -> int:
+    """What ``installation measure MODEL`` does once its options are parsed: the figures when
+    ``--figures DIR`` asks for them, the measures, the printed report and ``--out JSON``."""
+    if args.figures:
+        for path in write_figures(args.model_file, args.figures):
+            print(f"wrote {path}")
+    report = measure()
+    return finish_report(report, format_report(report), args.out)

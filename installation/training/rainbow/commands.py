@@ -136,20 +136,22 @@ def configure_measure(parser: argparse.ArgumentParser) -> None:
 
 def run_measure(args: argparse.Namespace) -> int:
     """Measure an exported rainbow generator; 0 when every limit passes, 1 when one fails."""
-    from installation.training.common.report import finish_report, print_written
+    from installation.training.common.report import measure_and_report
     from installation.training.rainbow.metrics import format_report, measure, write_figures
 
-    if args.figures:
-        print_written(write_figures(args.model_file, args.figures))
-    report = measure(
-        args.model_file,
-        args.colour_samples,
-        args.truncation_samples,
-        args.walks,
-        args.walk_steps,
-        args.swd_images,
+    return measure_and_report(
+        args,
+        write_figures,
+        lambda: measure(
+            args.model_file,
+            args.colour_samples,
+            args.truncation_samples,
+            args.walks,
+            args.walk_steps,
+            args.swd_images,
+        ),
+        format_report,
     )
-    return finish_report(report, format_report(report), args.out)
 
 
 COMMANDS = ModelCommands(
