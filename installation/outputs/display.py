@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 _BLEND = 1  # SDL_BLENDMODE_BLEND
 _WHITE = (255, 255, 255)
 
+IMAGE_CACHE_SIZE = 16
+"""Streaming image textures, one per image size and draw slot (a show uses a handful)."""
 TEXT_CACHE_SIZE = 256
 CIRCLE_CACHE_SIZE = 64
 LINE_CACHE_SIZE = 16
@@ -163,7 +165,7 @@ class PygameDisplay:
         self._pg = _pygame()
         self._window: Any = None
         self._renderer: Any = None
-        self._textures: dict[tuple[int, int, int], Any] = {}
+        self._textures: LruCache[tuple[int, int, int], Any] = LruCache(IMAGE_CACHE_SIZE)
         self._text_textures: LruCache[tuple[str, int], Any] = LruCache(TEXT_CACHE_SIZE)
         self._circle_textures: LruCache[tuple[int, int], Any] = LruCache(CIRCLE_CACHE_SIZE)
         self._line_textures: LruCache[int, Any] = LruCache(LINE_CACHE_SIZE)
@@ -273,7 +275,7 @@ class PygameDisplay:
         if texture is None:
             texture = pg._sdl2.video.Texture(self._renderer, (width, height), streaming=True)
             texture.blend_mode = _BLEND
-            self._textures[key] = texture
+            self._textures.put(key, texture)
         surface = pg.image.frombuffer(np.ascontiguousarray(image), (width, height), "RGB")
         texture.update(surface)
         texture.alpha = round(min(alpha, 1.0) * 255)
@@ -414,6 +416,7 @@ class PygameDisplay:
     def cache_sizes(self) -> dict[str, int]:
         """How many textures and fonts each drawing cache holds now (each has a fixed bound)."""
         return {
+            "image": len(self._textures),
             "text": len(self._text_textures),
             "circle": len(self._circle_textures),
             "line": len(self._line_textures),

@@ -12,6 +12,7 @@ from installation.canvas import Anchor
 from installation.outputs.display import (
     CIRCLE_CACHE_SIZE,
     FONT_CACHE_SIZE,
+    IMAGE_CACHE_SIZE,
     LINE_CACHE_SIZE,
     TEXT_CACHE_SIZE,
     LruCache,
@@ -302,6 +303,7 @@ def test_caches_stay_at_their_bounds(display: PygameDisplay) -> None:
             display.present()  # as the frame loop does: SDL's queued commands are spent
             display.clear(BACKGROUND)
     assert display.cache_sizes() == {
+        "image": 0,
         "text": TEXT_CACHE_SIZE,
         "circle": CIRCLE_CACHE_SIZE,
         "line": LINE_CACHE_SIZE,
@@ -324,3 +326,17 @@ def test_lru_cache_drops_the_least_recently_used() -> None:
 def test_lru_cache_needs_room_for_one() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         LruCache[str, int](0)
+
+
+def test_image_textures_stay_bounded_when_image_sizes_keep_changing() -> None:
+    display = PygameDisplay((64, 48), headless=True)
+    display.open()
+    try:
+        for size in range(8, 8 + 3 * IMAGE_CACHE_SIZE):
+            display.draw_image(np.zeros((size, size, 3), dtype=np.uint8))
+            display.present()
+        assert display.cache_sizes()["image"] == IMAGE_CACHE_SIZE
+        display.draw_image(np.full((4, 4, 3), 255, dtype=np.uint8), fit="stretch")
+        assert display.snapshot()[24, 32].tolist() == [255, 255, 255]
+    finally:
+        display.close()
