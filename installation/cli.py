@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from installation.app import RunOptions, run_show
-    from installation.config import load_show
+    from installation.scenes.registry import load_show
 
     config = load_show(args.show)
     options = RunOptions(
@@ -153,8 +153,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from installation.config import load_show
     from installation.render import RenderOptions, parse_size, render_show
+    from installation.scenes.registry import load_show
 
     config = load_show(args.show)
     options = RenderOptions(
