@@ -1,4 +1,4 @@
-"""The frame loop: poll inputs, events in, director update and draw, present, pace. Nothing else.
+"""The frame loop: poll inputs, events in, director update and draw, pace, present. Nothing else.
 
 It runs on the main thread and never waits on a model, the network, the camera or the disk:
 models run on their workers, input threads post to the queue, outputs take work from the
@@ -8,6 +8,7 @@ queue) are polled here once per frame.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Protocol
@@ -17,7 +18,10 @@ from installation.events import DeviceChanged, Event, EventQueue, QuitRequested,
 from installation.inputs.base import InputSource
 from installation.loop.clock import Clock
 from installation.loop.pacer import FramePacer
-from installation.loop.stats import RunStats
+from installation.loop.stats import LATE_FACTOR, RunStats
+from installation.throttled_log import ThrottledLog
+
+log = logging.getLogger(__name__)
 
 
 class Screen(Canvas, Protocol):
@@ -69,14 +73,20 @@ class FrameRunner:
         self.polled = list(polled)
         self.overlay = overlay
         self.quit_reason: str | None = None
+        self._late_ms = LATE_FACTOR * 1000.0 / stats.fps_target
+        self._late_log = ThrottledLog(log, interval=60.0)
 
     def run(self, seconds: float | None = None) -> None:
         pacer = FramePacer(self.clock, self.stats.fps_target)
         started = self.clock.now()
         last_present: float | None = None
         while True:
+            if last_present is not None:
+                pacer.wait_to_start()  # just in time: ``lead`` before the deadline
             cpu_start = time.thread_time()
-            now = self.clock.now()
+            work_start = self.clock.now()
+            # The frame depicts the moment it is presented: its deadline.
+            now = work_start if last_present is None else max(work_start, pacer.deadline)
             for source in self.polled:
                 source.poll(now)
             frame_events = self.events.drain()
@@ -87,17 +97,31 @@ class FrameRunner:
             self.stage.draw(self.screen)
             if self.overlay is not None and self.overlay.visible:
                 self.overlay.draw(self.screen, now)
+            pacer.worked(self.clock.now() - work_start)
+            if last_present is not None:
+                pacer.wait()  # present on the deadline, whatever the frame's work took
             self.screen.present()
             presented = self.clock.now()
             interval = None if last_present is None else (presented - last_present) * 1000.0
-            self.stats.frame(interval, (time.thread_time() - cpu_start) * 1000.0)
+            cpu_ms = (time.thread_time() - cpu_start) * 1000.0
+            self.stats.frame(interval, cpu_ms)
+            if interval is not None and interval > self._late_ms:
+                self._late_log.warning(
+                    "late",
+                    "frame %d late: %.1f ms since the last (work %.1f ms, of it CPU %.1f ms; "
+                    "lead %.1f ms)",
+                    self.stats.frames,
+                    interval,
+                    (presented - work_start) * 1000.0,
+                    cpu_ms,
+                    pacer.lead * 1000.0,
+                )
             if self.overlay is not None:
                 self.overlay.frame(interval)
             last_present = presented
             if seconds is not None and presented - started >= seconds:
                 self.quit_reason = f"{seconds:g} s elapsed"
                 break
-            pacer.wait()
         self.stats.duration_s = self.clock.now() - started
 
     def _quit(self, events: Sequence[Event]) -> bool:

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
+from installation.models.thread_priority import lower_this_thread
+
 R = TypeVar("R")
 T = TypeVar("T")
 R_contra = TypeVar("R_contra", contravariant=True)
@@ -105,6 +107,7 @@ class ThreadedRequests(Generic[R, T]):
         return done[1] if done is not None and done[0] == ticket else None
 
     def _work(self) -> None:
+        lower_this_thread()  # the frame loop goes first when the cores are busy
         while True:
             with self._condition:
                 self._condition.wait_for(lambda: self._stopping or self._pending is not None)

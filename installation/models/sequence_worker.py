@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
+from installation.models.thread_priority import lower_this_thread
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -154,6 +156,7 @@ class ThreadedSequence(Generic[T]):
         return self._next - 1
 
     def _work(self) -> None:
+        lower_this_thread()  # the frame loop goes first when the cores are busy
         failures = 0
         while True:
             with self._condition:

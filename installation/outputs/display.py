@@ -182,6 +182,9 @@ class PygameDisplay:
         if self.headless:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ.setdefault("SDL_RENDER_SCALE_QUALITY", "linear")
+        # Draw calls render when made, not when presented: the frame loop draws, waits for the
+        # deadline, then presents, so presenting must be cheap and the same every frame.
+        os.environ.setdefault("SDL_RENDER_BATCHING", "0")
         try:
             pg.display.init()
         except pg.error as exc:

@@ -57,6 +57,11 @@ class KeyframeScene(Scene[S]):
         return self._position
 
     @property
+    def current_image(self) -> Image | None:
+        """The blended, graded image this frame shows (None before the first keyframe)."""
+        return self._image
+
+    @property
     def failure(self) -> str | None:
         return self._sequence.failure if self._sequence is not None else None
 

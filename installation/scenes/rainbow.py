@@ -28,6 +28,7 @@ from installation.models.request_worker import RequestSource
 from installation.scenes.base import SequenceFactory
 from installation.scenes.keyframe_scene import KeyframeScene, Producer
 from installation.scenes.latent_walk import slerp
+from installation.scenes.layers import Layer, draw_layers
 
 Latent = NDArray[np.float32]
 RequestFactory = Callable[
@@ -240,15 +241,22 @@ class RainbowScene(KeyframeScene[RainbowSettings]):
             return 1.0
         return min(1.0, max(0.0, (self._now - start) / self.settings.reveal_seconds))
 
-    def draw(self, canvas: Canvas, alpha: float) -> None:
+    def layers(self, alpha: float) -> list[Layer]:
+        """What the scene shows now, bottom first: drift, previous rainbow, new rainbow."""
         reveal = self._reveal
         fade_in = self._fraction(reveal.shown_at) if reveal is not None else 0.0
         fade_out = self._fraction(self._return_started)
-        if reveal is None or fade_in < 1.0 or fade_out > 0.0:
-            super().draw(canvas, alpha)
+        layers: list[Layer] = []
+        drift = self.current_image
+        if drift is not None and (reveal is None or fade_in < 1.0 or fade_out > 0.0):
+            layers.append((drift, alpha))
         keep = alpha * (1.0 - fade_out)
         if self._previous is not None and fade_in < 1.0:
-            canvas.draw_image(self._previous, alpha=keep, fit=self.settings.fit)
+            layers.append((self._previous, keep))
         if reveal is not None and reveal.image is not None:
             # From its first frame on, a new rainbow is visibly there (10 %), then fades in.
-            canvas.draw_image(reveal.image, alpha=keep * max(fade_in, 0.1), fit=self.settings.fit)
+            layers.append((reveal.image, keep * max(fade_in, 0.1)))
+        return layers
+
+    def draw(self, canvas: Canvas, alpha: float) -> None:
+        draw_layers(canvas, self.layers(alpha), self.settings.fit)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from installation.loop.clock import ManualClock
-from installation.loop.pacer import FramePacer
+from installation.loop.pacer import LEAD_MARGIN, FramePacer
 
 FPS = 30.0
 BUDGET = 1.0 / FPS
@@ -127,3 +127,28 @@ def test_repeated_stalls_count_resyncs() -> None:
         pacer.wait()
         pacer.wait()
     assert pacer.resyncs == 4
+
+
+def test_work_starts_lead_before_the_deadline_and_lead_follows_slow_frames() -> None:
+    clock = RecordingClock()
+    pacer = FramePacer(clock, FPS)
+    assert pacer.lead == pytest.approx(LEAD_MARGIN)  # nothing measured yet
+    pacer.wait_to_start()
+    assert clock.now() == pytest.approx(BUDGET - LEAD_MARGIN)
+    pacer.worked(0.010)
+    pacer.wait()
+    assert clock.now() == pytest.approx(BUDGET) and pacer.deadline == pytest.approx(2 * BUDGET)
+    assert pacer.lead == pytest.approx(0.010 + LEAD_MARGIN)
+    pacer.worked(1.0)  # a stall never makes the lead longer than 0.75 budgets
+    assert pacer.lead == pytest.approx(0.75 * BUDGET)
+    for _ in range(pacer.window):  # the slow frames leave the window again
+        pacer.worked(0.001)
+    assert pacer.lead == pytest.approx(0.001 + LEAD_MARGIN)
+
+
+def test_wait_to_start_never_waits_when_already_late() -> None:
+    clock = RecordingClock()
+    pacer = FramePacer(clock, FPS)
+    clock.advance(BUDGET)
+    pacer.wait_to_start()
+    assert clock.sleeps == [] and clock.now() == pytest.approx(BUDGET)

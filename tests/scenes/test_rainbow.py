@@ -44,11 +44,16 @@ def test_trigger_reveals_the_seeded_rainbow_and_announces_it(generator: OnnxMode
     assert event.truncation == pytest.approx(0.8)
     assert event.trigger == "test"
     assert event.trigger_to_frame_ms >= 0.0
+    # Drift underneath, the new rainbow on top and visible from its first frame ...
+    (drift, drift_alpha), (top, top_alpha) = scene.layers(1.0)
+    assert drift is scene.current_image and drift_alpha == 1.0
+    assert top is event.image and top_alpha == pytest.approx(0.1)
+    # ... drawn as one image, blended at the model's size.
     canvas = RecordingCanvas()
     scene.draw(canvas, 1.0)
-    # Drift underneath, the new rainbow on top and visible from its first frame.
-    assert draws(canvas)[-1][0] is event.image
-    assert draws(canvas)[-1][1] >= 0.1
+    ((flat, alpha),) = draws(canvas)
+    expected = drift.astype(np.float32) * 0.9 + event.image.astype(np.float32) * 0.1
+    assert alpha == 1.0 and np.abs(flat.astype(np.float32) - expected).max() <= 1.0
 
 
 def test_reveal_fades_in_holds_then_drifts_on_from_its_latent(generator: OnnxModel) -> None:
@@ -62,12 +67,13 @@ def test_reveal_fades_in_holds_then_drifts_on_from_its_latent(generator: OnnxMod
     for step in range(1, 60):
         now = step * 0.05
         scene.update(now, [])
-        canvas = RecordingCanvas()
-        scene.draw(canvas, 1.0)
         first = events[0]
         assert isinstance(first, ImageRevealed)
-        reveal_alpha = [a for image, a in draws(canvas) if image is first.image]
+        reveal_alpha = [a for image, a in scene.layers(1.0) if image is first.image]
         alphas.append(reveal_alpha[0] if reveal_alpha else 0.0)
+        canvas = RecordingCanvas()
+        scene.draw(canvas, 1.0)
+        assert len(canvas.of("image")) == 1  # however many layers fade: one image drawn
     peak = alphas.index(1.0)
     assert all(b >= a for a, b in itertools.pairwise(alphas[: peak + 1]))
     assert alphas[-1] == 0.0  # gone again after hold + fade back
