@@ -59,7 +59,14 @@ def main() -> int:
             for index in range(args.repeat):
                 stats = run_headless(show, args.seconds, Path(tmp) / f"stats{index}.json")
                 runs.append(stats)
-                print(f"{label} run {index + 1}: on_time {stats['on_time_ratio']}", file=sys.stderr)
+                interval = stats["frame_interval_ms"]
+                print(
+                    f"{label} run {index + 1}: on_time {stats['on_time_ratio']}, late "
+                    f"{stats['late_frames']}, interval p99 {interval['p99']} max {interval['max']} "
+                    f"ms, loop CPU p50 {stats['loop_cpu_ms']['p50']} ms, "
+                    f"steal {stats['steal_ms']} ms",
+                    file=sys.stderr,
+                )
             all_runs[label] = runs
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "

@@ -43,7 +43,8 @@ def flatten(layers: Sequence[Layer]) -> Image | None:
     mix = base.astype(np.float32)
     for image, alpha in layers[1:]:
         mix += (image.astype(np.float32) - mix) * np.float32(alpha)
-    return np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+    flat: Image = np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+    return flat
 
 
 def draw_layers(canvas: Canvas, layers: Sequence[Layer], fit: Fit) -> None:
