@@ -37,8 +37,9 @@ class HotplugScript(InputSource):
     name = "hotplug-script"
     polled = True
 
-    def __init__(self, period: float) -> None:
+    def __init__(self, period: float, until: float) -> None:
         self.period = period
+        self.until = until
         self.pads: list[VirtualGamepad] = []
         self.plugged = self.pulled = 0
         self._next = period
@@ -48,7 +49,7 @@ class HotplugScript(InputSource):
         self._post = post
 
     def poll(self, now: float) -> None:
-        if now < self._next:
+        if now < self._next or now > self.until:
             return
         self._next += self.period
         self._step += 1
@@ -76,7 +77,7 @@ class HotplugScript(InputSource):
 
 def one_run(seconds: float, period: float) -> dict[str, Any]:
     config = load_show(ROOT / "show_configs" / "default.toml")
-    script = HotplugScript(period)
+    script = HotplugScript(period, until=seconds - period / 2)  # SDL reports each before the end
     stats = run_show(config, RunOptions(headless=True, seconds=seconds), extra_sources=[script])
     result = stats.as_dict()
     result["plugged"], result["pulled"] = script.plugged, script.pulled

@@ -98,12 +98,14 @@ class FrameRunner:
             if self.overlay is not None and self.overlay.visible:
                 self.overlay.draw(self.screen, now)
             pacer.worked(self.clock.now() - work_start)
+            cpu_seconds = time.thread_time() - cpu_start
             if last_present is not None:
                 pacer.wait()  # present on the deadline, whatever the frame's work took
+            cpu_start = time.thread_time()  # the wait (it spins its last moment) is not work
             self.screen.present()
             presented = self.clock.now()
             interval = None if last_present is None else (presented - last_present) * 1000.0
-            cpu_ms = (time.thread_time() - cpu_start) * 1000.0
+            cpu_ms = (cpu_seconds + time.thread_time() - cpu_start) * 1000.0
             self.stats.frame(interval, cpu_ms)
             if interval is not None and interval > self._late_ms:
                 self._late_log.warning(
