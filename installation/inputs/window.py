@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from installation.config.schema import ControlsSection
-from installation.events import DeviceChanged, Event, QuitRequested
+from installation.events import DeviceChanged, Event, InputReceived, QuitRequested
 from installation.inputs.base import InputSource, Post
 from installation.inputs.controls import ControlMap
 
@@ -119,6 +119,10 @@ class WindowInput(InputSource):
         pg = self._pg
         kind = raw.type
         if kind in (pg.QUIT, pg.WINDOWCLOSE):
+            if self.controls.controls.kiosk:
+                # A visitor's Alt+F4 must not end a kiosk show; the quit chord (or a signal) does.
+                log.info("window close ignored in a kiosk show: hold the quit chord to quit")
+                return [InputReceived("window", "close ignored (kiosk)")]
             return [QuitRequested("window closed")]
         if kind == pg.KEYDOWN:
             return self.controls.key_down(pg.key.name(raw.key), now)

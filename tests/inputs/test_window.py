@@ -13,7 +13,14 @@ import pygame
 import pytest
 
 from installation.config.schema import AxisBinding, ControlsSection
-from installation.events import DeviceChanged, Event, QuitRequested, SetParameter, Trigger
+from installation.events import (
+    DeviceChanged,
+    Event,
+    InputReceived,
+    QuitRequested,
+    SetParameter,
+    Trigger,
+)
 from installation.inputs.base import start_sources
 from installation.inputs.controls import ControlMap
 from installation.inputs.window import WindowInput, control_problems
@@ -137,3 +144,19 @@ def test_unknown_control_names_are_reported_with_hints() -> None:
     assert "'strat' is not a gamepad button (did you mean 'start'?)" in problems[1]
     assert "'leftz' is not a gamepad axis (did you mean" in problems[2]
     assert control_problems(ControlsSection()) == []
+
+
+def test_a_kiosk_show_ignores_window_close() -> None:
+    display = PygameDisplay((64, 48), headless=True)
+    display.open()
+    source = WindowInput(ControlMap(ControlsSection(kiosk=True)))
+    posted: list[Event] = []
+    source.start(posted.append)
+    try:
+        pygame.event.post(pygame.event.Event(pygame.QUIT))
+        events = poll(source, posted)
+        assert not any(isinstance(event, QuitRequested) for event in events)
+        assert InputReceived("window", "close ignored (kiosk)") in events
+    finally:
+        source.stop()
+        display.close()
