@@ -150,6 +150,7 @@ def run_show(
     sources: list[InputSource] = []
     try:
         display.open()
+        overlay.warm_up(display)
         bus.start()
         window = WindowInput(ControlMap(config.controls))
         sources = start_sources([window, *extra_sources], events.post)

@@ -300,3 +300,13 @@ def test_draws_on_a_headless_display() -> None:
     assert np.any(np.all(panel > 220, axis=-1))  # light text
     assert np.any(np.all(np.abs(panel - WARNING) <= 2, axis=-1))  # the late frame's bar
     assert np.any(np.all(np.abs(panel - BAR) <= 2, axis=-1))
+
+
+def test_warm_up_draws_once_and_leaves_the_overlay_hidden() -> None:
+    overlay = StatsOverlay(30.0, {"lava": "CPUExecutionProvider"})
+    canvas = RecordingCanvas()
+    overlay.warm_up(canvas)
+    assert canvas.texts() and not overlay.visible
+    canvas.clear((0, 0, 0))
+    overlay.draw(canvas, 1.0)
+    assert canvas.drawn == []
