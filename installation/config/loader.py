@@ -22,6 +22,7 @@ from installation.config.schema import (
     ModelKind,
     SceneSettings,
     ShowConfig,
+    scene_label,
     show_schema,
 )
 from installation.errors import ConfigError
@@ -129,7 +130,7 @@ def _check_controls(data: dict[str, Any], kinds: dict[str, type[SceneSettings]])
     for scene in scenes:
         if isinstance(scene, dict) and scene.get("kind") in kinds:
             parameters = kinds[scene["kind"]].live_parameters
-            label = scene.get("name") or str(scene["kind"]).replace("_", " ")
+            label = scene_label(scene.get("name"), str(scene["kind"]))
             live[str(label)] = live[str(scene["kind"])] = parameters
     known = ", ".join(sorted(live))
     problems: list[str] = []

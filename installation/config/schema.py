@@ -72,6 +72,11 @@ class ModelEntry(Section):
     kind: ModelKind
 
 
+def scene_label(name: str | None, kind: str) -> str:
+    """A scene's name in logs, events and controls: its ``name``, else its kind in words."""
+    return name or kind.replace("_", " ")
+
+
 class SceneSettings(Section):
     """Keys every scene has. Each scene kind's settings subclass this beside its scene
     (``installation/scenes/<kind>.py``) and add a ``kind`` literal; the scene registry
@@ -104,7 +109,7 @@ class SceneSettings(Section):
     @property
     def label(self) -> str:
         """The scene's name in logs and events: its ``name``, else its kind."""
-        return self.name or self.kind.replace("_", " ")
+        return scene_label(self.name, self.kind)
 
 
 ActionName = Annotated[

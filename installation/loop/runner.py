@@ -18,7 +18,7 @@ from installation.events import DeviceChanged, Event, EventQueue, QuitRequested,
 from installation.inputs.base import InputSource
 from installation.loop.clock import Clock
 from installation.loop.pacer import FramePacer
-from installation.loop.stats import LATE_FACTOR, RunStats
+from installation.loop.stats import RunStats
 from installation.throttled_log import ThrottledLog
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,6 @@ class FrameRunner:
         self.polled = list(polled)
         self.overlay = overlay
         self.quit_reason: str | None = None
-        self._late_ms = LATE_FACTOR * 1000.0 / stats.fps_target
         self._late_log = ThrottledLog(log, interval=60.0)
 
     def run(self, seconds: float | None = None) -> None:
@@ -107,7 +106,7 @@ class FrameRunner:
             interval = None if last_present is None else (presented - last_present) * 1000.0
             cpu_ms = (cpu_seconds + time.thread_time() - cpu_start) * 1000.0
             self.stats.frame(interval, cpu_ms)
-            if interval is not None and interval > self._late_ms:
+            if interval is not None and interval > self.stats.late_limit_ms:
                 self._late_log.warning(
                     "late",
                     "frame %d late: %.1f ms since the last (work %.1f ms, of it CPU %.1f ms; "

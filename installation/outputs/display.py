@@ -281,7 +281,7 @@ class PygameDisplay:
             self._textures.put(key, texture)
         surface = pg.image.frombuffer(np.ascontiguousarray(image), (width, height), "RGB")
         texture.update(surface)
-        texture.alpha = round(min(alpha, 1.0) * 255)
+        texture.alpha = _opacity(alpha)
         texture.draw(dstrect=fitted_rect((width, height), self._render_size, fit))
 
     def draw_rect(self, rect: Rect, colour: Colour, *, alpha: float = 1.0, width: int = 0) -> None:

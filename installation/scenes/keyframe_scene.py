@@ -17,13 +17,12 @@ from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-import numpy as np
-
 from installation.canvas import Canvas, Image
 from installation.config.schema import SceneSettings
 from installation.events import Event
 from installation.models.sequence_worker import SequenceSource
 from installation.scenes.base import Scene, SequenceFactory
+from installation.scenes.layers import Layer, flatten
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=SceneSettings)
@@ -113,12 +112,11 @@ class KeyframeScene(Scene[S]):
         if first is None:
             return
         fraction = self._position - base
-        if second is None or fraction <= 0.0:
-            blended = first
-        else:
-            mix = first.astype(np.float32)
-            mix += (second.astype(np.float32) - mix) * np.float32(fraction)
-            blended = np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+        layers: list[Layer] = [(first, 1.0)]
+        if second is not None and fraction > 0.0:
+            layers.append((second, fraction))
+        blended = flatten(layers)
+        assert blended is not None  # an opaque stack of one model's same-size keyframes
         self._image = self.grade(blended)
 
     def draw(self, canvas: Canvas, alpha: float) -> None:
