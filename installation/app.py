@@ -20,6 +20,9 @@ from installation.errors import ConfigError
 from installation.events import Event, EventQueue
 from installation.inputs.base import InputSource, start_sources, stop_sources
 from installation.inputs.controls import ControlMap
+from installation.inputs.osc import OscInput
+from installation.inputs.osc_addresses import OscAddressSpace
+from installation.inputs.osc_router import AllowList, OscRouter, RateLimiter
 from installation.inputs.window import WindowInput, control_problems
 from installation.loop.clock import Clock, RealClock
 from installation.loop.overlay import StatsOverlay
@@ -34,6 +37,7 @@ from installation.outputs.base import OutputBus
 from installation.outputs.display import PygameDisplay
 from installation.outputs.gallery import GalleryWriter
 from installation.outputs.instance_lock import DisplayLock
+from installation.outputs.osc_out import OscSender
 from installation.scenes.director import Director
 from installation.scenes.registry import SceneKit, build_scene
 
@@ -104,6 +108,10 @@ class RunOptions:
     windowed: bool = False
     display: int | None = None
     seconds: float | None = None
+    osc_port: int | None = None
+    """Overrides ``[osc] port`` (0 = any free port, logged)."""
+    osc: bool = True
+    """False: no OSC server and no OSC out, whatever the show says."""
 
 
 def run_show(
@@ -118,7 +126,7 @@ def run_show(
     next inputs: OSC, camera).
     """
     sys.setswitchinterval(0.001)  # model workers' Python bits must not hold the GIL for 5 ms
-    problems = control_problems(config.controls)
+    problems = control_problems(config.controls) + OscAddressSpace(config.controls.osc).problems()
     if problems:
         lines = "\n".join(f"  - {problem}" for problem in problems)
         raise ConfigError(f"Show config {config.show.name!r} has unknown controls:\n{lines}")
@@ -141,11 +149,20 @@ def run_show(
     stats.models = {name: model.stats for name, model in models.items()}
     clock = clock or RealClock()
     events = EventQueue()
-    bus = OutputBus([StatsSink(stats)], count=stats.count)
+    stats_sink = StatsSink(stats)
+    bus = OutputBus([stats_sink], count=stats.count)
     if config.gallery.enabled:
         bus.add(GalleryWriter(config.gallery.folder))
+    osc_enabled = options.osc and config.osc.enabled
+    if osc_enabled:
+        targets = [(target.host, target.port) for target in config.osc.targets]
+        providers = {name: model.provider for name, model in models.items()}
+        bus.add(OscSender(targets, providers, stats.count, config.gallery.enabled))
     workers = LiveWorkers()
     director = build_director(config, models, live_kit(bus.publish, workers))
+    network: list[InputSource] = []
+    if osc_enabled:
+        network.append(osc_input(config, director, stats, options.osc_port))
     overlay = StatsOverlay(config.show.fps, {name: m.provider for name, m in models.items()})
     sources: list[InputSource] = []
     try:
@@ -153,7 +170,7 @@ def run_show(
         overlay.warm_up(display)
         bus.start()
         window = WindowInput(ControlMap(config.controls))
-        sources = start_sources([window, *extra_sources], events.post)
+        sources = start_sources([window, *network, *extra_sources], events.post)
         director.start(clock.now())
         _wait_until_ready(director, clock)
         # What exists now lives as long as the show: keep it out of every later collection,
@@ -161,7 +178,18 @@ def run_show(
         gc.collect()
         gc.freeze()
         polled = [source for source in sources if source.polled]
-        runner = FrameRunner(display, director, events, clock, stats, polled, overlay)
+        runner = FrameRunner(
+            display,
+            director,
+            events,
+            clock,
+            stats,
+            polled,
+            overlay,
+            publish=bus.publish,
+            presented=stats_sink.presented,
+            heartbeat_seconds=config.osc.heartbeat_seconds,
+        )
         runner.run(options.seconds)
         log.info("show stopped: %s", runner.quit_reason)
     finally:
@@ -174,6 +202,22 @@ def run_show(
         if lock is not None:
             lock.release()
     return stats
+
+
+def osc_input(
+    config: ShowConfig, director: Director, stats: RunStats, port: int | None = None
+) -> OscInput:
+    """The OSC server for a show: its address space, allow-list and rate limit from ``[osc]``."""
+    settings = config.osc
+    router = OscRouter(
+        OscAddressSpace(config.controls.osc),
+        director,
+        AllowList(settings.allow),
+        RateLimiter(settings.rate_limit, settings.rate_burst),
+        stats.count,
+        max_schedule_seconds=settings.max_schedule_seconds,
+    )
+    return OscInput(settings, router, port)
 
 
 def _wait_until_ready(director: Director, clock: Clock, timeout: float = 10.0) -> None:

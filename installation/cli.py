@@ -1,4 +1,4 @@
-"""Command line: ``installation run | render | doctor | train | export | measure``.
+"""Command line: ``installation run | render | doctor | rainbow | osc | train | export | measure``.
 
 Every user mistake becomes one paragraph on stderr and exit code 2; tracebacks only with
 ``--debug``. Heavy imports (pygame, onnxruntime, torch) happen inside the commands.
@@ -39,7 +39,51 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     run.add_argument("--seconds", type=_positive_seconds, metavar="S", help="stop after S seconds")
     run.add_argument("--stats", type=Path, metavar="PATH", help="write run statistics JSON here")
+    run.add_argument(
+        "--osc-port", type=_port(0), metavar="N", help="listen for OSC on port N (0 = any free)"
+    )
+    run.add_argument("--no-osc", action="store_true", help="no OSC server and no OSC out")
     run.set_defaults(handler=_cmd_run)
+
+
+def _port(lowest: int) -> Callable[[str], int]:
+    def port(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+        if not lowest <= value <= 65535:
+            raise argparse.ArgumentTypeError(f"a port is {lowest}..65535 (got {value})")
+        return value
+
+    return port
+
+
+def _add_osc(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    osc = sub.add_parser("osc", help="check an OSC rig: send a message, watch what the show sends")
+    verbs = osc.add_subparsers(dest="verb", metavar="VERB", required=True)
+    send = verbs.add_parser(
+        "send",
+        help="send one OSC message to a show (prints the answer to /ping and /show/status)",
+        description="Values: ints, floats, true/false, nil, else strings; s:7 sends the "
+        "string '7', f:7 the float 7.0. Example: installation osc send /rainbow/trigger 7",
+    )
+    send.add_argument("address", help="OSC address, e.g. /rainbow/trigger")
+    send.add_argument("values", nargs="*", help="the message's values")
+    send.add_argument("--host", default="127.0.0.1", help="the show's host (default 127.0.0.1)")
+    send.add_argument("--port", type=_port(1), default=9000, help="the show's OSC port (9000)")
+    send.add_argument(
+        "--wait", type=float, default=2.0, metavar="S", help="seconds to wait for an answer"
+    )
+    send.set_defaults(handler=_cmd_osc_send)
+    monitor = verbs.add_parser(
+        "monitor", help="print what a show sends to its [[osc.targets]] (until Ctrl+C)"
+    )
+    monitor.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    monitor.add_argument("--port", type=_port(0), default=9001, help="port to listen on (9001)")
+    monitor.add_argument("--count", type=int, metavar="N", help="stop after N messages")
+    monitor.add_argument("--seconds", type=_positive_seconds, metavar="S", help="stop after S s")
+    monitor.set_defaults(handler=_cmd_osc_monitor)
 
 
 def _add_render(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -125,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render(sub)
     _add_doctor(sub)
     _add_rainbow(sub)
+    _add_osc(sub)
     _add_training(sub)
     return parser
 
@@ -135,7 +180,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     config = load_show(args.show)
     options = RunOptions(
-        headless=args.headless, windowed=args.windowed, display=args.display, seconds=args.seconds
+        headless=args.headless,
+        windowed=args.windowed,
+        display=args.display,
+        seconds=args.seconds,
+        osc_port=args.osc_port,
+        osc=not args.no_osc,
     )
     stats = run_show(config, options)
     summary = stats.as_dict()
@@ -181,6 +231,21 @@ def _cmd_rainbow(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _cmd_osc_send(args: argparse.Namespace) -> int:
+    from installation.osc_tools import SendRequest, send
+
+    return send(SendRequest(args.address, args.values, args.host, args.port, args.wait))
+
+
+def _cmd_osc_monitor(args: argparse.Namespace) -> int:
+    from installation.osc_tools import MonitorRequest, monitor
+
+    try:
+        return monitor(MonitorRequest(args.host, args.port, args.count, args.seconds))
+    except KeyboardInterrupt:
+        return 0
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from numpy.typing import NDArray
 
 ParameterValue = bool | int | float | str
 """What a live parameter change may carry (validated against the scene's settings)."""
+
+ReplyTo = tuple[str, int]
+"""Where an answer goes: a peer's host and UDP port (an OSC sender asking for status)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,41 @@ class SetParameter(Event):
     source: str = "manual"
 
 
+@dataclass(frozen=True)
+class ResetScene(Event):
+    """Start a scene over from its seed (the lava lamp's first latent); None = on screen."""
+
+    scene: str | None = None
+    source: str = "manual"
+
+
+@dataclass(frozen=True)
+class PointAt(Event):
+    """A point ``(x, y)`` in [0, 1]^2 steers a scene (the rainbow's plane through latent space).
+
+    ``scene`` names the scene (by name or kind); None means the scene on screen.
+    """
+
+    x: float
+    y: float
+    scene: str | None = None
+    source: str = "manual"
+
+
+@dataclass(frozen=True)
+class StatusRequested(Event):
+    """A peer asked what the show is doing (``/show/status``); the answer goes to ``reply_to``."""
+
+    reply_to: ReplyTo
+
+
+@dataclass(frozen=True)
+class PingReceived(Event):
+    """A peer asked whether the show is alive (``/ping``); the frame loop answers ``Pong``."""
+
+    reply_to: ReplyTo
+
+
 # Output events: announced by scenes and the director on the output bus -----------------------
 
 
@@ -139,6 +178,8 @@ class ImageRevealed(Event):
     trigger_to_frame_ms: float
     caption: str | None = None
     wall_time: float = field(default_factory=time.time)
+    trigger_at: float | None = None
+    """``perf_counter`` when the trigger was posted (stats time it to the frame's present)."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +205,33 @@ class EventRefused(Event):
 
     event: Event
     reason: str
+
+
+@dataclass(frozen=True)
+class StatusReport(Event):
+    """The director's answer to ``StatusRequested``: what is on screen now."""
+
+    reply_to: ReplyTo
+    scene: str
+    blackout: bool
+
+
+@dataclass(frozen=True)
+class Pong(Event):
+    """The frame loop's answer to ``PingReceived``: the show is alive and drawing frames."""
+
+    reply_to: ReplyTo
+
+
+@dataclass(frozen=True)
+class ShowHeartbeat(Event):
+    """Once a second from the frame loop: frames so far, fps over the last beat, counters."""
+
+    frames: int
+    fps: float
+    late_frames: int
+    uptime_s: float
+    counters: Mapping[str, int]
 
 
 class EventQueue:

@@ -7,11 +7,12 @@ later features name environment variables instead.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 ProviderName = Literal["tensorrt", "cuda", "cpu"]
 ModelKind = Literal["lava_lamp", "generator", "gaze"]
@@ -152,6 +153,19 @@ class AxisBinding(Section):
     high: float
 
 
+class OscBinding(Section):
+    """``[controls.osc."/ADDRESS"]``: an address of this show's rig bound to a standard one.
+
+    ``to`` names a standard address (``/lava/hue``) or ``none`` (the address is ignored:
+    with a binding of a new address to it, a standard address is *renamed*). Numbers that
+    arrive are read as ``value * scale + offset`` before the standard address checks them.
+    """
+
+    to: str = Field(pattern=r"^(none|/[^\s#*,?\[\]{}]*)$")
+    scale: float = 1.0
+    offset: float = 0.0
+
+
 class ControlsSection(Section):
     """``[controls]``: which key, gamepad button or axis does what (merged over the defaults)."""
 
@@ -166,6 +180,14 @@ class ControlsSection(Section):
         ("left ctrl", "left shift", "q"), min_length=1, max_length=5
     )
     quit_hold_seconds: float = Field(2.0, ge=0.0, le=30.0)
+    osc: dict[str, OscBinding] = Field(
+        default_factory=dict, description="OSC addresses of this rig -> standard addresses"
+    )
+    hotkeys: dict[str, ActionName] = Field(
+        default_factory=dict,
+        description="global operator hotkeys (pynput syntax, e.g. '<ctrl>+<alt>+n'): work "
+        "while the show window has no focus",
+    )
 
     def key_actions(self) -> dict[str, str]:
         """The defaults with this show's keys laid over them (``none`` unbinds)."""
@@ -180,6 +202,53 @@ def _merged(defaults: dict[str, str], overrides: dict[str, str]) -> dict[str, st
     return {name: action for name, action in merged.items() if action != "none"}
 
 
+class OscTarget(Section):
+    """``[[osc.targets]]``: a peer (lights, sound, stage manager) that hears what the show does."""
+
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+
+
+class OscSection(Section):
+    """``[osc]``: the OSC server that performers, controllers and games talk to, and OSC out.
+
+    The server listens on ``host``:``port`` (loopback by default; ``0.0.0.0`` listens on the
+    LAN) and accepts datagrams only from ``allow`` (addresses or networks; loopback by
+    default); anyone else's are dropped and counted (``osc_denied``).
+    """
+
+    enabled: bool = True
+    host: str = Field("127.0.0.1", min_length=1)
+    port: int = Field(9000, ge=0, le=65535, description="0 = any free port (logged)")
+    allow: tuple[str, ...] = Field(("127.0.0.0/8", "::1"), description="senders let in")
+    rate_limit: float = Field(
+        500.0, gt=0.0, le=1e6, description="datagrams per second one sender may send"
+    )
+    rate_burst: int = Field(200, ge=1, le=1_000_000, description="datagrams over the rate")
+    max_scheduled: int = Field(
+        1024, ge=0, le=100_000, description="bundles with a future timetag held at once"
+    )
+    max_schedule_seconds: float = Field(
+        60.0, ge=0.0, le=3600.0, description="a timetag further ahead is refused"
+    )
+    advertise: bool = Field(False, description="announce _osc._udp over zeroconf (mDNS)")
+    service_name: str | None = Field(None, description="zeroconf name; unset = the show's")
+    targets: tuple[OscTarget, ...] = ()
+    heartbeat_seconds: float = Field(1.0, gt=0.0, le=3600.0)
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, allow: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in allow:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (e.g. '192.168.1.0/24')"
+                ) from None
+        return allow
+
+
 class ShowConfig(Section):
     """A whole show file. ``source`` is the file it came from (set by the loader)."""
 
@@ -188,6 +257,7 @@ class ShowConfig(Section):
     runtime: RuntimeSection = RuntimeSection()
     gallery: GallerySection = GallerySection()
     controls: ControlsSection = ControlsSection()
+    osc: OscSection = OscSection()
     models: dict[str, ModelEntry] = Field(default_factory=dict)
     scenes: list[SceneSettings] = Field(min_length=1)
 

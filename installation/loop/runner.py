@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from installation.canvas import Canvas
-from installation.events import DeviceChanged, Event, EventQueue, QuitRequested, ToggleOverlay
+from installation.events import (
+    DeviceChanged,
+    Event,
+    EventQueue,
+    QuitRequested,
+    ShowHeartbeat,
+    ToggleOverlay,
+)
 from installation.inputs.base import InputSource
 from installation.loop.clock import Clock
 from installation.loop.pacer import FramePacer
@@ -64,6 +71,9 @@ class FrameRunner:
         stats: RunStats,
         polled: Sequence[InputSource] = (),
         overlay: Overlay | None = None,
+        publish: Callable[[Event], None] | None = None,
+        presented: Callable[[float], None] | None = None,
+        heartbeat_seconds: float = 1.0,
     ) -> None:
         self.screen = screen
         self.stage = stage
@@ -73,11 +83,19 @@ class FrameRunner:
         self.polled = list(polled)
         self.overlay = overlay
         self.quit_reason: str | None = None
+        self.publish = publish
+        """Where the loop's own output events go (the output bus): a ``ShowHeartbeat`` a beat."""
+        self.presented = presented
+        """Called with ``perf_counter`` after each present (stats time triggers to it)."""
+        self.heartbeat_seconds = heartbeat_seconds
+        self._beat_at = 0.0
+        self._beat_frames = 0
         self._late_log = ThrottledLog(log, interval=60.0)
 
     def run(self, seconds: float | None = None) -> None:
         pacer = FramePacer(self.clock, self.stats.fps_target)
         started = self.clock.now()
+        self._beat_at, self._beat_frames = started, 0
         last_present: float | None = None
         while True:
             if last_present is not None:
@@ -103,6 +121,8 @@ class FrameRunner:
             cpu_start = time.thread_time()  # the wait (it spins its last moment) is not work
             self.screen.present()
             presented = self.clock.now()
+            if self.presented is not None:
+                self.presented(time.perf_counter())  # triggers carry perf_counter times
             interval = None if last_present is None else (presented - last_present) * 1000.0
             cpu_ms = (cpu_seconds + time.thread_time() - cpu_start) * 1000.0
             self.stats.frame(interval, cpu_ms)
@@ -119,11 +139,22 @@ class FrameRunner:
                 )
             if self.overlay is not None:
                 self.overlay.frame(interval)
+            if self.publish is not None and presented - self._beat_at >= self.heartbeat_seconds:
+                self._heartbeat(presented, started)
             last_present = presented
             if seconds is not None and presented - started >= seconds:
                 self.quit_reason = f"{seconds:g} s elapsed"
                 break
         self.stats.duration_s = self.clock.now() - started
+
+    def _heartbeat(self, now: float, started: float) -> None:
+        """Once a beat: frames, fps over the beat and counters, for OSC out and the like."""
+        assert self.publish is not None
+        frames = self.stats.frames
+        fps = (frames - self._beat_frames) / max(now - self._beat_at, 1e-9)
+        self._beat_at, self._beat_frames = now, frames
+        late, counters = self.stats.late_frames, self.stats.counters()
+        self.publish(ShowHeartbeat(frames, fps, late, now - started, counters))
 
     def _quit(self, events: Sequence[Event]) -> bool:
         for event in events:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from installation.events import Event, EventRefused, ImageRevealed, ParameterChanged
+from collections import deque
+
+from installation.events import (
+    Event,
+    EventRefused,
+    ImageRevealed,
+    ParameterChanged,
+    SceneChanged,
+)
 from installation.loop.stats import RunStats
 from installation.outputs.base import OutputSink
 
 
 class StatsSink(OutputSink):
-    """Counts what the show did (images revealed, parameters changed or refused) and times it.
+    """Counts what the show did (images revealed, scenes switched, parameters changed or
+    refused) and times it: ``trigger_to_frame`` runs from the trigger (a key, an OSC datagram's
+    arrival) to the present of the first frame that shows the new image (``presented``).
 
     Its work is a counter increment per event, so it keeps everything (``when_behind = keep``).
     """
@@ -18,12 +28,23 @@ class StatsSink(OutputSink):
 
     def __init__(self, stats: RunStats) -> None:
         self.stats = stats
+        self._unpresented: deque[float] = deque(maxlen=16)
 
     def handle(self, event: Event) -> None:
         if isinstance(event, ImageRevealed):
             self.stats.count("images_revealed")
-            self.stats.time("trigger_to_frame", event.trigger_to_frame_ms)
+            if event.trigger_at is None:
+                self.stats.time("trigger_to_frame", event.trigger_to_frame_ms)
+            else:
+                self._unpresented.append(event.trigger_at)
+        elif isinstance(event, SceneChanged):
+            self.stats.count("scene_switches")
         elif isinstance(event, ParameterChanged):
             self.stats.count("parameters_changed")
         elif isinstance(event, EventRefused):
             self.stats.count("events_refused")
+
+    def presented(self, at: float) -> None:
+        """The frame loop presented a frame at ``at`` (``perf_counter``): time the reveals in it."""
+        while self._unpresented:
+            self.stats.time("trigger_to_frame", (at - self._unpresented.popleft()) * 1000.0)

@@ -37,6 +37,7 @@ def record_for(event: ImageRevealed, image_name: str) -> dict[str, Any]:
         "model_sha256": file_sha256(event.model_path),
         "scene": event.scene,
         "trigger": event.trigger,
+        "caption": event.caption,
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(event.wall_time)),
         "size": [int(event.image.shape[1]), int(event.image.shape[0])],
     }
@@ -62,13 +63,17 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+def gallery_stem(event: ImageRevealed) -> str:
+    """The file name (without suffix) a revealed image is saved under: time, scene, seed."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(event.wall_time))
+    millis = int((event.wall_time % 1) * 1000)
+    return f"{stamp}-{millis:03d}_{event.scene.replace(' ', '-')}_seed{event.seed}"
+
+
 def save_reveal(folder: Path, event: ImageRevealed) -> Path:
     """Write ``<time>_<scene>_seed<N>.png`` and ``.json`` into ``folder``; returns the PNG path."""
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(event.wall_time))
-    millis = int((event.wall_time % 1) * 1000)
-    stem = f"{stamp}-{millis:03d}_{event.scene.replace(' ', '-')}_seed{event.seed}"
-    png = folder / f"{stem}.png"
+    png = folder / f"{gallery_stem(event)}.png"
     temporary = png.with_name(f".{png.name}.tmp")
     PILImage.fromarray(event.image).save(temporary, format="PNG")
     os.replace(temporary, png)

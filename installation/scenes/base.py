@@ -51,6 +51,15 @@ class Scene(ABC, Generic[S]):
         """True once the scene can draw something (its first frame exists)."""
         return True
 
+    def reset(self, now: float) -> None:
+        """Start over from the scene's seed (``/lava/reset``); called only while active."""
+        self.deactivate()
+        self.activate(now)
+
+    def steer(self, x: float, y: float, now: float) -> bool:
+        """Steer towards the point ``(x, y)`` in [0, 1]^2; False if the scene cannot be steered."""
+        return False
+
     def busy(self) -> bool:
         """True while work asked of it off screen is unfinished (a reveal being generated)."""
         return False

@@ -30,10 +30,17 @@ from installation.events import (
     EventRefused,
     NextScene,
     ParameterChanged,
+    ParameterValue,
+    PingReceived,
+    PointAt,
+    Pong,
     PreviousScene,
+    ResetScene,
     SceneChanged,
     SelectScene,
     SetParameter,
+    StatusReport,
+    StatusRequested,
     Trigger,
 )
 from installation.scenes.base import Scene
@@ -158,6 +165,15 @@ class Director:
             self._route_trigger(event, now, routed)
         elif isinstance(event, SetParameter):
             self._set_parameter(event)
+        elif isinstance(event, PointAt):
+            self._point_at(event, now)
+        elif isinstance(event, ResetScene):
+            self._reset(event, now)
+        elif isinstance(event, PingReceived):
+            self._emit(Pong(event.reply_to))
+        elif isinstance(event, StatusRequested):
+            scene = self.incoming.name if self.incoming is not None else self.current.name
+            self._emit(StatusReport(event.reply_to, scene, self._blackout_on))
 
     def _target_index(self) -> int:
         """Where next/previous count from: the incoming scene during a crossfade."""
@@ -184,28 +200,68 @@ class Director:
             if settings.return_after_seconds > 0:
                 self._return_to = (previous, now + settings.return_after_seconds)
 
-    def _set_parameter(self, event: SetParameter) -> None:
-        index = self.index if event.scene is None else self.find(event.scene)
+    def validated(
+        self, scene_name: str | None, name: str, value: ParameterValue
+    ) -> tuple[Scene[Any], Any] | str:
+        """The scene and its settings with ``name = value``, or why that cannot be.
+
+        Reads only (safe from an input thread, which checks a value before posting it).
+        """
+        index = self.index if scene_name is None else self.find(scene_name)
         if index is None:
-            self._refuse(event, f"no scene named {event.scene!r}")
-            return
+            return f"no scene named {scene_name!r}"
         scene = self.scenes[index]
         settings = scene.settings
-        if event.name not in settings.live_parameters:
+        if name not in settings.live_parameters:
             live = ", ".join(sorted(settings.live_parameters)) or "none"
-            self._refuse(event, f"{scene.name}: {event.name!r} is not live (live: {live})")
-            return
+            return f"{scene.name}: {name!r} is not live (live: {live})"
         try:
             # Strict: a string never becomes a number, a bool never a float.
             updated = type(settings).model_validate(
-                settings.model_dump() | {event.name: event.value}, strict=True
+                settings.model_dump() | {name: value}, strict=True
             )
         except ValidationError as exc:
             reason = exc.errors()[0]["msg"]
-            self._refuse(event, f"{scene.name}: {event.name} = {event.value!r}: {reason}")
+            return f"{scene.name}: {name} = {value!r}: {reason}"
+        return scene, updated
+
+    def check_parameter(
+        self, scene_name: str | None, name: str, value: ParameterValue
+    ) -> str | None:
+        """None when ``SetParameter(name, value, scene_name)`` would be applied; else why not."""
+        result = self.validated(scene_name, name, value)
+        return result if isinstance(result, str) else None
+
+    def scene_names(self) -> list[str]:
+        """The scenes' names in playlist order."""
+        return [scene.name for scene in self.scenes]
+
+    def has_scene(self, target: str) -> bool:
+        return self.find(target) is not None
+
+    def _set_parameter(self, event: SetParameter) -> None:
+        result = self.validated(event.scene, event.name, event.value)
+        if isinstance(result, str):
+            self._refuse(event, result)
             return
+        scene, updated = result
         scene.reconfigure(updated)
         self._emit(ParameterChanged(scene.name, event.name, event.value))
+
+    def _point_at(self, event: PointAt, now: float) -> None:
+        index = self.index if event.scene is None else self.find(event.scene)
+        if index is None:
+            self._refuse(event, f"no scene named {event.scene!r}")
+        elif not self.scenes[index].steer(event.x, event.y, now):
+            self._refuse(event, f"{self.scenes[index].name} cannot be steered to a point")
+
+    def _reset(self, event: ResetScene, now: float) -> None:
+        index = self.index if event.scene is None else self.find(event.scene)
+        if index is None:
+            self._refuse(event, f"no scene named {event.scene!r}")
+        elif index in self._active_indices():
+            self.scenes[index].reset(now)
+        # An inactive scene starts from its seed anyway when it is next activated.
 
     def _refuse(self, event: Event, reason: str) -> None:
         self._emit(EventRefused(event, reason))

@@ -81,6 +81,10 @@ class KeyframeScene(Scene[S]):
         self._sequence.restart(self.producer())
         self._sequence.want(1)
 
+    def reset(self, now: float) -> None:
+        """Start over from the seed: a fresh producer, the last image stays up until then."""
+        self.restart(now)
+
     def deactivate(self) -> None:
         if self._sequence is not None:
             self._sequence.stop()

@@ -41,7 +41,7 @@ class RainbowSettings(SceneSettings):
 
     model_kind: ClassVar[ModelKind | None] = "generator"
     live_parameters: ClassVar[frozenset[str]] = frozenset(
-        {"truncation", "drift_truncation", "hold_seconds", "auto_reveal_seconds"}
+        {"truncation", "drift_truncation", "hold_seconds", "auto_reveal_seconds", "walk_speed"}
     )
 
     kind: Literal["rainbow"]
@@ -50,6 +50,18 @@ class RainbowSettings(SceneSettings):
     drift_truncation: float = Field(0.7, ge=0.0, le=1.0, description="psi while drifting")
     drift_frame_rate: float = Field(10.0, gt=0.0, le=120.0, description="images per second")
     drift_seconds_per_waypoint: float = Field(6.0, gt=0.0, le=3600.0)
+    walk_speed: float = Field(
+        1.0, ge=0.0, le=10.0, description="drift speed factor (0 = hold still; OSC /rainbow/walk)"
+    )
+    latent_span: float = Field(
+        1.0, gt=0.0, le=4.0, description="size of the steering plane (OSC /rainbow/latent, gaze)"
+    )
+    steer_seconds: float = Field(
+        5.0, gt=0.0, le=3600.0, description="after the last steering point, drift on by itself"
+    )
+    steer_smoothing: float = Field(
+        0.35, gt=0.0, le=1.0, description="share of the way to the steered point per image"
+    )
     reveal_seconds: float = Field(0.5, ge=0.0, le=30.0, description="fade-in of a new rainbow")
     hold_seconds: float = Field(10.0, ge=0.0, le=3600.0, description="before drifting again")
     auto_reveal_seconds: float = Field(
@@ -61,6 +73,32 @@ class RainbowSettings(SceneSettings):
 def rainbow_latent(seed: int, size: int = 512) -> Latent:
     """The latent for ``installation rainbow --seed N``: standard normal from that seed."""
     return np.random.default_rng(seed).standard_normal(size).astype(np.float32)
+
+
+def latent_plane(seed: int, size: int = 512) -> tuple[Latent, Latent, Latent]:
+    """Centre and two orthogonal directions of the steering plane for a scene seed.
+
+    Like Runway's vector grid: a point (x, y) in [0, 1]^2 is ``plane_point``. Each direction
+    has the norm typical of a standard normal latent, so the corners are as far from the
+    centre as two random latents are from each other.
+    """
+    rng = np.random.default_rng([seed, 0x5EED])
+    centre, u, v = rng.standard_normal((3, size))
+    u -= centre * (u @ centre) / (centre @ centre)
+    v -= centre * (v @ centre) / (centre @ centre) + u * (v @ u) / (u @ u)
+    typical = math.sqrt(size)
+    u *= typical / np.linalg.norm(u)
+    v *= typical / np.linalg.norm(v)
+    return centre.astype(np.float32), u.astype(np.float32), v.astype(np.float32)
+
+
+def plane_point(
+    plane: tuple[Latent, Latent, Latent], x: float, y: float, span: float = 1.0
+) -> Latent:
+    """The latent at (x, y) in [0, 1]^2, scaled back to the centre's norm (the Gaussian shell)."""
+    centre, u, v = plane
+    z = centre + span * ((2.0 * x - 1.0) * u + (2.0 * y - 1.0) * v)
+    return (z * (np.linalg.norm(centre) / max(float(np.linalg.norm(z)), 1e-12))).astype(np.float32)
 
 
 def generate(model: Model, z: Latent, truncation: float) -> Image:
@@ -110,33 +148,63 @@ class RainbowScene(KeyframeScene[RainbowSettings]):
         self._return_started: float | None = None
         self._next_auto: float | None = None
         self._now = 0.0
+        self._plane = latent_plane(settings.seed, self._size)
+        self._steer: tuple[Latent, float] | None = None
+        """The steered latent and when it was asked for; replaced whole (read by the worker)."""
 
     # drift ---------------------------------------------------------------------------------
 
     def drift_latent(self, index: int, anchor: Latent | None = None, epoch: int = 0) -> Latent:
-        """Latent of drift image ``index`` starting at ``anchor`` (default: the scene's own)."""
+        """Latent of drift image ``index`` at speed 1 from ``anchor`` (default: the scene's)."""
         anchor = self._anchor if anchor is None else anchor
-        position = index / self._frames_per_waypoint
-        segment = math.floor(position)
-        a = self._waypoint(segment, anchor, epoch)
-        b = self._waypoint(segment + 1, anchor, epoch)
-        return slerp(a, b, position - segment)
+        return self.drift_latent_at(index / self._frames_per_waypoint, anchor, epoch)
 
-    def _waypoint(self, index: int, anchor: Latent, epoch: int) -> Latent:
+    def _waypoint(self, index: int, anchor: Latent, epoch: int, leg: int = 0) -> Latent:
         if index == 0:
             return anchor
-        rng = np.random.default_rng([self.settings.seed, epoch, index])
+        key = [self.settings.seed, epoch, index] + ([leg] if leg else [])
+        rng = np.random.default_rng(key)
         return rng.standard_normal(self._size).astype(np.float32)
 
     def producer(self) -> Producer:
-        # A snapshot: a reveal changes the scene's anchor, never a running producer's.
+        """Drift images in order: the waypoint walk at ``walk_speed``, or towards a steered point.
+
+        A snapshot of anchor and epoch: a reveal changes the scene's, never a running
+        producer's. Speed and steering are read per image, so they act within a keyframe or
+        two. When steering stops, the walk goes on from wherever the steering left the latent.
+        """
         anchor, epoch = self._anchor, self._epoch
+        position, leg = 0.0, 0
+        z: Latent | None = None
+        steering = False
 
         def produce(index: int) -> Image:
-            z = self.drift_latent(index, anchor, epoch)
+            nonlocal anchor, position, leg, z, steering
+            steer = self._steer
+            if steer is not None and self._now - steer[1] <= self.settings.steer_seconds:
+                current = self.drift_latent_at(position, anchor, epoch, leg) if z is None else z
+                z = slerp(current, steer[0], self.settings.steer_smoothing)
+                steering = True
+            else:
+                if steering and z is not None:  # drift on from where the steering left it
+                    anchor, position, leg, steering = z, 0.0, leg + 1, False
+                z = self.drift_latent_at(position, anchor, epoch, leg)
+                position += self.settings.walk_speed / self._frames_per_waypoint
             return generate(self.model, z, self.settings.drift_truncation)
 
         return produce
+
+    def drift_latent_at(self, position: float, anchor: Latent, epoch: int, leg: int = 0) -> Latent:
+        """The walk's latent at ``position`` (in waypoints) from ``anchor``."""
+        segment = math.floor(position)
+        a = self._waypoint(segment, anchor, epoch, leg)
+        b = self._waypoint(segment + 1, anchor, epoch, leg)
+        return slerp(a, b, position - segment)
+
+    def steer(self, x: float, y: float, now: float) -> bool:
+        """Steer the drift towards (x, y) on the scene's latent plane (``latent_plane``)."""
+        self._steer = (plane_point(self._plane, x, y, self.settings.latent_span), now)
+        return True
 
     # lifecycle -----------------------------------------------------------------------------
 
@@ -215,6 +283,7 @@ class RainbowScene(KeyframeScene[RainbowSettings]):
                 trigger=pending.trigger.name,
                 trigger_to_frame_ms=latency,
                 caption=pending.trigger.caption,
+                trigger_at=pending.trigger.at,
             )
         )
 
