@@ -40,6 +40,17 @@ MAX_SENDERS = 1024
 """Rate-limit buckets remembered at once (the least recently heard sender is forgotten)."""
 
 
+class _UnknownTypeTagFilter(logging.Filter):
+    """python-osc warns on the root logger for every unknown type tag it skips: a flood of
+    such datagrams would flood the log. The router counts and logs them itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Unhandled parameter type")
+
+
+_FILTER = _UnknownTypeTagFilter()
+
+
 @dataclass(frozen=True)
 class Routed:
     """An event for the frame loop. ``key`` coalesces (the newest per key and frame wins; None:
@@ -135,6 +146,9 @@ class OscRouter:
         self._clock = clock
         self._wall_clock = wall_clock
         self._refusals = _RefusalLog(clock)
+        logging.getLogger().addFilter(_FILTER)  # once: a logger keeps one of each filter
+        for name in ("datagrams", "messages", *OUTCOMES):  # in the stats JSON from the start
+            count(f"osc_{name}", 0)
         self.last_message: str | None = None
         """The newest applied message, for the stats overlay (``/lava/hue 12.0 from ...``)."""
 

@@ -65,7 +65,7 @@ class OscSender(OutputSink):
         self,
         targets: Sequence[ReplyTo],
         providers: Mapping[str, str],
-        count: Callable[[str], None],
+        count: Callable[[str, int], None],
         gallery_enabled: bool = True,
     ) -> None:
         self.targets = list(targets)
@@ -79,6 +79,7 @@ class OscSender(OutputSink):
         self._beat: ShowHeartbeat | None = None
         self._scene = ""
         self.dropped = 0
+        count("osc_sent", 0)
 
     def start(self) -> None:
         self._thread.start()
@@ -127,7 +128,7 @@ class OscSender(OutputSink):
             self._queue.put_nowait((peers, (address, values)))
         except queue.Full:
             self.dropped += 1
-            self._count("osc_send_dropped")
+            self._count("osc_send_dropped", 1)
 
     def stop(self) -> None:
         """Send what is queued (a final heartbeat, say), then stop."""
@@ -161,9 +162,9 @@ class OscSender(OutputSink):
                 client = self._clients[peer] = SimpleUDPClient(peer[0], peer[1])
             client.send(message)
         except OSError as exc:
-            self._count("osc_send_errors")
+            self._count("osc_send_errors", 1)
             self._errors.warning(
                 ("send", peer), "OSC out: cannot send %s to %s:%d: %s", address, *peer, exc
             )
             return
-        self._count("osc_sent")
+        self._count("osc_sent", 1)
