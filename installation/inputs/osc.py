@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import ipaddress
 import itertools
 import logging
 import socket
@@ -36,6 +37,13 @@ from installation.inputs.osc_router import OscRouter, Routed
 log = logging.getLogger(__name__)
 RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 """Kernel receive buffer asked for: a burst of datagrams waits there, not on the floor."""
+
+
+def _is_loopback(entry: str) -> bool:
+    try:
+        return ipaddress.ip_network(entry, strict=False).is_loopback
+    except ValueError:
+        return entry == "localhost"
 
 
 class _Server(BlockingOSCUDPServer):
@@ -101,6 +109,13 @@ class OscInput(InputSource):
         self._thread.start()
         host, port = self.address
         log.info("OSC: listening on %s:%d (senders allowed: %s)", host, port, self._allowed())
+        if not _is_loopback(host) and all(_is_loopback(entry) for entry in self.settings.allow):
+            log.warning(
+                "OSC: listening on %s, but [osc] allow lets in loopback only: datagrams from "
+                "the LAN are dropped (osc_denied). Add their network, e.g. "
+                'allow = ["192.168.1.0/24"]',
+                host,
+            )
 
     def _allowed(self) -> str:
         return ", ".join(self.settings.allow) or "nobody"

@@ -12,6 +12,7 @@ from installation.events import (
     InputReceived,
     NextScene,
     QuitRequested,
+    ShowHeartbeat,
     ToggleOverlay,
     Trigger,
 )
@@ -227,3 +228,28 @@ def test_frames_present_on_their_deadlines_however_long_their_work_takes() -> No
     assert runner.stats.late_frames == 0
     # Each frame depicts the moment it is shown: the stage is given the deadline as "now".
     assert [now for now, _ in stage.updates[1:]] == pytest.approx(screen.presents[1:])
+
+
+def test_a_heartbeat_is_published_once_a_beat_and_presents_are_reported() -> None:
+    clock = ManualClock()
+    published: list[Event] = []
+    presented: list[float] = []
+    stats = RunStats(32.0)
+    stats.count("osc_applied", 3)
+    runner = FrameRunner(
+        FakeScreen(clock),
+        FakeStage(),
+        EventQueue(),
+        clock,
+        stats,
+        publish=published.append,
+        presented=presented.append,
+        heartbeat_seconds=0.5,
+    )
+    runner.run(2.0)
+    beats = [event for event in published if isinstance(event, ShowHeartbeat)]
+    assert len(beats) == 4
+    assert beats[-1].counters == {"osc_applied": 3}
+    assert beats[1].frames - beats[0].frames == 16 and beats[1].fps == pytest.approx(32.0)
+    assert beats[-1].uptime_s == pytest.approx(2.0, abs=0.05)
+    assert len(presented) == stats.frames  # one report per present

@@ -10,10 +10,16 @@ from installation.events import (
     EventRefused,
     NextScene,
     ParameterChanged,
+    PingReceived,
+    PointAt,
+    Pong,
     PreviousScene,
+    ResetScene,
     SceneChanged,
     SelectScene,
     SetParameter,
+    StatusReport,
+    StatusRequested,
     Trigger,
 )
 from installation.loop.clock import ManualClock
@@ -287,3 +293,42 @@ def test_blackout_fades_to_black_and_back() -> None:
     assert director.blackout_level == 1.0 and canvas.of("image") == []
     run_frames(director, clock, int(BLACKOUT_SECONDS * FPS) + 1, {0: [Blackout(False)]})
     assert director.blackout_level == 0.0
+
+
+def test_ping_and_status_are_answered_by_the_director() -> None:
+    a, b = FakeScene("a"), FakeScene("b")
+    director, clock, emitted = make([a, b], [0.0, 0.0])
+    asker = ("127.0.0.1", 5555)
+    run_frames(
+        director, clock, 1, {0: [PingReceived(asker), Blackout(True), StatusRequested(asker)]}
+    )
+    assert Pong(asker) in emitted
+    assert StatusReport(asker, "a", True) in emitted
+
+
+def test_reset_restarts_an_active_scene_only() -> None:
+    a, b = FakeScene("a"), FakeScene("b")
+    director, clock, emitted = make([a, b], [0.0, 0.0])
+    run_frames(director, clock, 1, {0: [ResetScene("a"), ResetScene("b")]})
+    assert a.activations == [0.0, pytest.approx(1.0 / FPS)] and a.deactivations == 1
+    assert b.activations == []  # inactive: it starts from its seed when next activated
+    run_frames(director, clock, 1, {0: [ResetScene("nowhere")]})
+    assert any(isinstance(e, EventRefused) for e in emitted)
+
+
+def test_point_at_a_scene_that_cannot_be_steered_is_refused() -> None:
+    a = FakeScene("a")
+    director, clock, emitted = make([a], [0.0])
+    run_frames(director, clock, 1, {0: [PointAt(0.5, 0.5, scene="a")]})
+    (refused,) = [e for e in emitted if isinstance(e, EventRefused)]
+    assert "cannot be steered" in refused.reason
+
+
+def test_facts_for_input_threads_read_without_changing_anything() -> None:
+    a, b = FakeScene("a"), FakeScene("b")
+    director, _, emitted = make([a, b], [0.0, 0.0])
+    assert director.scene_names() == ["a", "b"]
+    assert director.has_scene("b") and not director.has_scene("c")
+    assert director.check_parameter("c", "x", 1.0) == "no scene named 'c'"
+    assert "is not live" in (director.check_parameter("a", "nope", 1.0) or "")
+    assert emitted == []
