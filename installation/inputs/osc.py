@@ -6,7 +6,9 @@ this source once per frame (``polled = True``; a poll swaps the table under a lo
 microseconds) and posts the frame's events: the newest value per continuous address (a
 fader sending 200 values a second moves the picture once per frame), every discrete event
 in order (triggers, scene changes), and bundles whose timetag has come. The pending table is
-bounded by the rate limit and ``max_scheduled``; nothing grows with time.
+bounded (``MAX_PENDING`` events, ``max_scheduled`` bundles; past either, the oldest event or
+the new bundle is dropped and counted as ``osc_backlog_dropped``), so nothing grows with time
+even while the frame loop is stalled.
 
 python-osc's own dispatcher is not used: it sleeps on its thread until a bundle's timetag,
 and drops datagrams that do not look like OSC before anyone can count them.
@@ -35,6 +37,8 @@ from installation.inputs.base import InputSource, Post
 from installation.inputs.osc_router import OscRouter, Routed
 
 log = logging.getLogger(__name__)
+MAX_PENDING = 4096
+"""Events waiting for the next frame at most (a frame normally takes a handful)."""
 RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 """Kernel receive buffer asked for: a burst of datagrams waits there, not on the floor."""
 
@@ -136,6 +140,8 @@ class OscInput(InputSource):
                 if item.due > 0.0:
                     if len(self._scheduled) < self.settings.max_scheduled:
                         heapq.heappush(self._scheduled, (item.due, next(self._order), item))
+                    else:
+                        self.router.count_backlog_drop()
                     continue
                 self._add(item)
             self._last_sender = sender[0]
@@ -145,6 +151,9 @@ class OscInput(InputSource):
         key: object = item.key if item.key is not None else next(self._order)
         self._pending.pop(key, None)
         self._pending[key] = item.event
+        if len(self._pending) > MAX_PENDING:
+            del self._pending[next(iter(self._pending))]
+            self.router.count_backlog_drop()
 
     def poll(self, now: float) -> None:
         """Main thread, once per frame: post this frame's events (microseconds)."""

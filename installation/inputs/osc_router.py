@@ -152,6 +152,10 @@ class OscRouter:
         self.last_message: str | None = None
         """The newest applied message, for the stats overlay (``/lava/hue 12.0 from ...``)."""
 
+    def count_backlog_drop(self) -> None:
+        """An applied event was dropped because the frame loop's backlog was full."""
+        self._count("osc_backlog_dropped", 1)
+
     def datagram(self, data: bytes, sender: ReplyTo, received_at: float) -> list[Routed]:
         """Route one datagram received at ``received_at`` (``perf_counter``) from ``sender``."""
         self._count("osc_datagrams", 1)

@@ -163,3 +163,20 @@ def test_listening_on_the_lan_with_a_loopback_allow_list_warns(
         source.start(lambda event: None)
     source.stop()
     assert "allow lets in loopback only: datagrams from the LAN are dropped" in caplog.text
+
+
+def test_the_backlog_is_bounded_while_the_loop_does_not_poll() -> None:
+    counts: Counter[str] = Counter()
+    source = OscInput(OscSection(port=0, max_scheduled=2), make_router(counts))
+    posted = Posted()
+    source.start(posted)
+    try:
+        for _ in range(4200):  # discrete events: none coalesces
+            source._received(message("/scene/next"), ("127.0.0.1", 1))
+        for _ in range(3):
+            source._received(bundle(message("/ping"), timetag=time.time() + 30), ("127.0.0.1", 1))
+        source.poll(0.0)
+    finally:
+        source.stop()
+    assert len(posted.of(NextScene)) == 4096
+    assert counts["osc_backlog_dropped"] == 4200 - 4096 + 1
