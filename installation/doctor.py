@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import statistics
 import sys
 from importlib import metadata
@@ -89,11 +90,51 @@ def _models(show: Path) -> list[str]:
     return missing
 
 
+def _osc(show: Path) -> None:
+    """Where the show listens for OSC (and whether that port is free now) and whom it tells."""
+    try:
+        settings = load_show(show).osc
+    except InstallationError:
+        return  # already reported with the models
+    print(f"OSC of {show}")
+    if not settings.enabled:
+        _line("server", "off ([osc] enabled = false)")
+        return
+    where = f"{settings.host}:{settings.port}"
+    _line("server", f"{where}, senders allowed: {', '.join(settings.allow) or 'nobody'}")
+    _line("", f"port now: {_udp_port_state(settings.host, settings.port)}")
+    if settings.advertise:
+        _line("", "announced over zeroconf as _osc._udp")
+    for target in settings.targets:
+        _line("target", f"{target.host}:{target.port} ({_resolves(target.host)})")
+    if not settings.targets:
+        _line("target", "none ([[osc.targets]]): nobody hears what the show does")
+
+
+def _udp_port_state(host: str, port: int) -> str:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return f"NOT free ({exc.strerror}): the show would run without OSC; pick another port"
+    return "free"
+
+
+def _resolves(host: str) -> str:
+    try:
+        socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+    except OSError as exc:
+        return f"does NOT resolve: {exc}"
+    return "resolves"
+
+
 def run_doctor(show: Path) -> int:
     """Print the report; exit 0 when the show can run here, 1 when something is missing."""
     _versions()
     usable = _providers()
     missing = _models(show)
+    _osc(show)
     print("Summary")
     if not any(p in usable for p in onnx_runtime.GPU_PROVIDERS):
         _line("GPU", "none usable: models run on the CPU (see the reasons above)")

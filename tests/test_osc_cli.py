@@ -95,3 +95,19 @@ def test_monitor_on_a_taken_port_is_a_clear_error() -> None:
 def test_run_rejects_a_bad_osc_port() -> None:
     result = run_cli("run", "--osc-port", "70000")
     assert result.returncode == 2 and "a port is 0..65535 (got 70000)" in result.stderr
+
+
+def test_doctor_says_where_the_show_listens_and_when_the_port_is_taken(
+    write_show: ShowWriter,
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        text = (
+            LAVA_SHOW + f'\n[osc]\nport = {port}\n[[osc.targets]]\nhost = "127.0.0.1"\nport = 9\n'
+        )
+        result = run_cli("doctor", str(write_show(text)))
+    assert result.returncode == 0, result.stderr
+    assert f"127.0.0.1:{port}, senders allowed: 127.0.0.0/8, ::1" in result.stdout
+    assert "NOT free" in result.stdout and "the show would run without OSC" in result.stdout
+    assert "127.0.0.1:9 (resolves)" in result.stdout
