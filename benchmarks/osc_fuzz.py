@@ -426,8 +426,8 @@ def main() -> int:
     )
     print(
         "| run | exit | sent | kernel drops | osc_datagrams | messages | applied / rejected / "
-        "rate-limited / malformed / denied | python-osc refuses here | sum = datagrams | pong after | trigger after: "
-        "revealed, in gallery | on-time | steal ms |"
+        "rate-limited / malformed / denied | python-osc refuses here | sum = datagrams "
+        "| pong after | trigger after: revealed, in gallery | on-time | steal ms |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for index, run in enumerate(runs):
