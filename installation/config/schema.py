@@ -164,6 +164,11 @@ class OscBinding(Section):
     to: str = Field(pattern=r"^(none|/[^\s#*,?\[\]{}]*)$")
     scale: float = 1.0
     offset: float = 0.0
+    button: bool = Field(
+        False,
+        description="a controller's push button: 0 (release) does nothing, and the press's "
+        "value is not passed on (so a button bound to /rainbow/trigger is not read as a seed)",
+    )
 
 
 class ControlsSection(Section):

@@ -313,7 +313,8 @@ STANDARD_ADDRESSES: tuple[Address, ...] = (
         "/rainbow/walk",
         (Arg("speed", "number"),),
         _parameter("rainbow", "walk_speed"),
-        "speed of the rainbow's drift through latent space (0..10, 1 = as configured)",
+        "speed factor of the rainbow's drift (0..10: 0 holds still, 1 = one waypoint per "
+        "drift_seconds_per_waypoint)",
         continuous=True,
     ),
     Address(
@@ -385,5 +386,11 @@ class OscAddressSpace:
         if route is None:
             raise Refused("unknown address")
         address, binding = route
-        values = parse_values(address, message.values, binding)
+        values_in = message.values
+        if binding is not None and binding.button:
+            # A controller's button: 1 (or true) on press, 0 on release; its value is not data.
+            if values_in and values_in[0] in (0, False) and not isinstance(values_in[0], str):
+                return address, None
+            values_in = ()
+        values = parse_values(address, values_in, binding)
         return address, address.build(values, message, facts)

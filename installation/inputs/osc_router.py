@@ -212,9 +212,8 @@ class OscRouter:
                 outcome = "rejected"
                 self._refusals.warning(
                     (address[:64], str(refused)),
-                    "OSC: refused %s %s from %s: %s",
-                    address[:64],
-                    _shown(values),
+                    "OSC: refused %s from %s: %s",
+                    f"{address[:64]} {_shown(values)}".rstrip(),
                     _peer(sender),
                     refused,
                 )

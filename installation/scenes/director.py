@@ -283,7 +283,7 @@ class Director:
             self.scenes[index].activate(now)
         self._background.discard(index)
         self._incoming = index
-        log.info("next scene: %s", self.scenes[index].name)
+        log.info("switching to scene: %s", self.scenes[index].name)
 
     def _finish_fade(self, now: float) -> None:
         if self._incoming is None:

@@ -297,3 +297,12 @@ def test_python_osc_s_warning_about_unknown_type_tags_is_kept_out_of_the_log(
             router.datagram(b"/lava/hue\x00\x00\x00,q\x00\x00", LOOPBACK, 0.0)
     assert not [r for r in caplog.records if "Unhandled parameter type" in r.getMessage()]
     assert counts["osc_rejected"] == 10  # decoded with no value: /lava/hue needs one
+
+
+def test_a_button_binding_drops_the_press_value_and_ignores_the_release() -> None:
+    bindings = {"/1/push1": OscBinding(to="/rainbow/trigger", button=True)}
+    counts: Counter[str] = Counter()
+    (press,) = route(message("/1/push1", 1.0), counts, bindings=bindings)
+    assert isinstance(press, Trigger) and press.seed is None  # not read as seed 1
+    assert route(message("/1/push1", 0.0), counts, bindings=bindings) == []
+    assert counts["osc_applied"] == 2 and counts["osc_rejected"] == 0
