@@ -16,12 +16,14 @@ from typing import Any, TypeVar
 
 from installation.canvas import Image
 from installation.config.schema import ShowConfig
-from installation.errors import ConfigError
+from installation.errors import ConfigError, InputError
 from installation.events import Event, EventQueue
 from installation.inputs.base import InputSource, start_sources, stop_sources
 from installation.inputs.controls import ControlMap
+from installation.inputs.hotkeys import GlobalHotkeys, hotkey_problems
 from installation.inputs.osc import OscInput
 from installation.inputs.osc_addresses import OscAddressSpace
+from installation.inputs.osc_advertise import OscAdvertiser
 from installation.inputs.osc_router import AllowList, OscRouter, RateLimiter
 from installation.inputs.window import WindowInput, control_problems
 from installation.loop.clock import Clock, RealClock
@@ -122,11 +124,13 @@ def run_show(
 ) -> RunStats:
     """Load models, open the display, run the frame loop; return the run's stats.
 
-    ``extra_sources`` are started beside the window's input (tests, benchmarks, and the
-    next inputs: OSC, camera).
+    ``extra_sources`` are started beside the window's input, the OSC server and the global
+    hotkeys (tests, benchmarks, and the next inputs: camera).
     """
     sys.setswitchinterval(0.001)  # model workers' Python bits must not hold the GIL for 5 ms
+    scene_names = {s.label for s in config.scenes} | {s.kind for s in config.scenes}
     problems = control_problems(config.controls) + OscAddressSpace(config.controls.osc).problems()
+    problems += hotkey_problems(config.controls.hotkeys, scene_names)
     if problems:
         lines = "\n".join(f"  - {problem}" for problem in problems)
         raise ConfigError(f"Show config {config.show.name!r} has unknown controls:\n{lines}")
@@ -161,8 +165,13 @@ def run_show(
     workers = LiveWorkers()
     director = build_director(config, models, live_kit(bus.publish, workers))
     network: list[InputSource] = []
-    if osc_enabled:
-        network.append(osc_input(config, director, stats, options.osc_port))
+    osc_source = osc_input(config, director, stats, options.osc_port) if osc_enabled else None
+    if osc_source is not None:
+        network.append(osc_source)
+    hotkeys = GlobalHotkeys(config.controls)
+    if hotkeys.hotkeys:  # a show without hotkeys needs no warning that it has none
+        network.append(hotkeys)
+    advertiser: OscAdvertiser | None = None
     overlay = StatsOverlay(config.show.fps, {name: m.provider for name, m in models.items()})
     sources: list[InputSource] = []
     try:
@@ -171,6 +180,8 @@ def run_show(
         bus.start()
         window = WindowInput(ControlMap(config.controls))
         sources = start_sources([window, *network, *extra_sources], events.post)
+        if osc_source in sources and config.osc.advertise:
+            advertiser = _advertise(config, osc_source)
         director.start(clock.now())
         _wait_until_ready(director, clock)
         # What exists now lives as long as the show: keep it out of every later collection,
@@ -194,6 +205,8 @@ def run_show(
         log.info("show stopped: %s", runner.quit_reason)
     finally:
         gc.unfreeze()
+        if advertiser is not None:
+            advertiser.stop()  # the goodbye goes out while the port is still open
         stop_sources(sources)
         director.stop()
         workers.close()
@@ -202,6 +215,18 @@ def run_show(
         if lock is not None:
             lock.release()
     return stats
+
+
+def _advertise(config: ShowConfig, source: OscInput) -> OscAdvertiser | None:
+    """Announce the running OSC server over zeroconf; a failure is one line, the show goes on."""
+    advertiser = OscAdvertiser()
+    host, port = source.address
+    try:
+        advertiser.start(host, port, config.osc.service_name or config.show.name)
+    except InputError as exc:
+        log.warning("OSC is not advertised over zeroconf: %s", exc)
+        return None
+    return advertiser
 
 
 def osc_input(

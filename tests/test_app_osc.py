@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image as PILImage
 from pythonosc.osc_packet import OscPacket
 from pythonosc.udp_client import SimpleUDPClient
@@ -147,3 +148,43 @@ def test_no_osc_option_runs_without_a_server(write_show: ShowWriter) -> None:
     config = load_show(write_show(SHOW.replace("{port}", str(port)).replace("{target}", "9")))
     stats = run_show(config, RunOptions(headless=True, seconds=0.5, osc=False))
     assert "osc_datagrams" not in stats.counters() and "osc_sent" not in stats.counters()
+
+
+def test_the_show_announces_its_osc_server_over_zeroconf(write_show: ShowWriter) -> None:
+    from zeroconf import IPVersion, Zeroconf
+
+    from installation.inputs.osc_advertise import SERVICE_TYPE
+
+    port = free_udp_port()
+    name = f"Advertised show {port}"
+    text = SHOW.replace("{port}", str(port)).replace("{target}", "9")
+    text = text.replace("[osc]\n", "[osc]\nadvertise = true\n").replace(
+        "[show]\n", f'[show]\nname = "{name}"\n'
+    )
+    config = load_show(write_show(text))
+    found: list[object] = []
+    browser = Zeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+
+    def look() -> None:
+        time.sleep(2.5)  # zeroconf probes and announces for about 1.5 s
+        found.append(browser.get_service_info(SERVICE_TYPE, f"{name}.{SERVICE_TYPE}", 3000))
+
+    looker = threading.Thread(target=look)
+    looker.start()
+    try:
+        run_show(config, RunOptions(headless=True, seconds=6.0))
+    finally:
+        looker.join()
+        browser.close()
+    (info,) = found
+    assert info is not None and getattr(info, "port", None) == port
+
+
+def test_a_bad_hotkey_stops_the_show_before_the_window_opens(write_show: ShowWriter) -> None:
+    from installation.errors import ConfigError
+
+    text = SHOW.replace("{port}", "0").replace("{target}", "9")
+    text += '\n[controls]\nhotkeys = { "<ctrl>+<bogus>" = "next_scene" }\n'
+    config = load_show(write_show(text))
+    with pytest.raises(ConfigError, match="is not a hotkey"):
+        run_show(config, RunOptions(headless=True, seconds=1.0))

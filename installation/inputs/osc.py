@@ -53,6 +53,8 @@ def _is_loopback(entry: str) -> bool:
 class _Server(BlockingOSCUDPServer):
     """python-osc's UDP server, with every datagram (OSC-looking or not) handed to ``receive``."""
 
+    max_packet_size = 65535  # socketserver's 8,192 would cut a large bundle and apply a part
+
     def __init__(self, address: tuple[str, int], receive: Callable[[bytes, Any], None]) -> None:
         self._receive = receive
         super().__init__(address, Dispatcher())

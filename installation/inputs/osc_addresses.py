@@ -110,6 +110,10 @@ def _number(value: Any, name: str) -> float:
 
 
 def _integer(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not low <= value <= high:  # exact: a float would round seeds above 2^53
+            raise Refused(f"{name} must be in {low}..{high}")
+        return value
     number = _number(value, name)
     if not number.is_integer():
         raise Refused(f"{name} must be a whole number (got {number:g})")

@@ -306,3 +306,9 @@ def test_a_button_binding_drops_the_press_value_and_ignores_the_release() -> Non
     assert isinstance(press, Trigger) and press.seed is None  # not read as seed 1
     assert route(message("/1/push1", 0.0), counts, bindings=bindings) == []
     assert counts["osc_applied"] == 2 and counts["osc_rejected"] == 0
+
+
+def test_large_seeds_stay_exact() -> None:
+    for seed in (2**53 + 1, 2**62 + 1, 2**63 - 1):
+        (trigger,) = route(message("/rainbow/trigger", seed))
+        assert isinstance(trigger, Trigger) and trigger.seed == seed

@@ -180,3 +180,15 @@ def test_the_backlog_is_bounded_while_the_loop_does_not_poll() -> None:
         source.stop()
     assert len(posted.of(NextScene)) == 4096
     assert counts["osc_backlog_dropped"] == 4200 - 4096 + 1
+
+
+def test_a_bundle_larger_than_8_kib_arrives_whole(
+    server: tuple[OscInput, Posted, Counter[str]],
+) -> None:
+    source, posted, counts = server
+    data = bundle(*[message("/scene/next") for _ in range(600)])
+    assert len(data) > 8192
+    SimpleUDPClient(*source.address)._sock.sendto(data, source.address)
+    wait_for(counts, 1)
+    source.poll(0.0)
+    assert counts["osc_messages"] == 600 and len(posted.of(NextScene)) == 600
