@@ -90,6 +90,8 @@ class OscInput(InputSource):
         self._scheduled: list[tuple[float, int, Routed]] = []
         self._last_shown: str | None = None
         self._last_sender: str = ""
+        self.handled = 0
+        """Datagrams the server thread has finished with (their events are pending)."""
 
     @property
     def address(self) -> ReplyTo:
@@ -128,6 +130,12 @@ class OscInput(InputSource):
 
     def _received(self, data: bytes, client_address: Any) -> None:
         """Server thread: route one datagram; never raises (a bad one must not stop the server)."""
+        try:
+            self._route(data, client_address)
+        finally:
+            self.handled += 1  # only this thread writes it
+
+    def _route(self, data: bytes, client_address: Any) -> None:
         received_at = time.perf_counter()
         try:
             sender = (str(client_address[0]), int(client_address[1]))

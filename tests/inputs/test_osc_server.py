@@ -40,11 +40,12 @@ def server() -> Iterator[tuple[OscInput, Posted, Counter[str]]]:
     source.stop()
 
 
-def wait_for(counts: Counter[str], datagrams: int, timeout: float = 5.0) -> None:
+def wait_for(source: OscInput, datagrams: int, timeout: float = 5.0) -> None:
+    """Until the server thread has handled ``datagrams`` (their events wait for a poll)."""
     deadline = time.monotonic() + timeout
-    while counts["osc_datagrams"] < datagrams and time.monotonic() < deadline:
+    while source.handled < datagrams and time.monotonic() < deadline:
         time.sleep(0.005)
-    assert counts["osc_datagrams"] >= datagrams, f"only {counts['osc_datagrams']} arrived"
+    assert source.handled >= datagrams, f"only {source.handled} arrived"
 
 
 def test_python_osc_client_reaches_the_show_and_a_poll_posts_the_events(
@@ -56,7 +57,7 @@ def test_python_osc_client_reaches_the_show_and_a_poll_posts_the_events(
     client = SimpleUDPClient(host, port)
     client.send_message("/rainbow/trigger", [7, "from a test"])
     client.send_message("/scene/next", [])
-    wait_for(counts, 2)
+    wait_for(source, 2)
     assert posted.events == []  # the server thread only translates: nothing posted yet
     source.poll(0.0)
     (trigger,) = posted.of(Trigger)
@@ -76,7 +77,7 @@ def test_continuous_values_coalesce_to_the_newest_per_frame(
         client.send_message("/lava/hue", float(value))
     client.send_message("/scene/next", 1.0)
     client.send_message("/scene/next", 1.0)
-    wait_for(counts, 102)
+    wait_for(source, 102)
     source.poll(0.0)
     assert posted.of(SetParameter) == [
         SetParameter("hue_shift", 99.0, "lava_lamp", "osc 127.0.0.1")
@@ -90,10 +91,10 @@ def test_continuous_values_coalesce_to_the_newest_per_frame(
 def test_a_bundle_with_a_future_timetag_is_posted_when_it_is_due(
     server: tuple[OscInput, Posted, Counter[str]],
 ) -> None:
-    source, posted, counts = server
+    source, posted, _ = server
     client = SimpleUDPClient(*source.address)
     client._sock.sendto(bundle(message("/scene/next"), timetag=time.time() + 0.3), source.address)
-    wait_for(counts, 1)
+    wait_for(source, 1)
     source.poll(0.0)
     assert posted.of(NextScene) == []
     time.sleep(0.35)
@@ -109,7 +110,7 @@ def test_malformed_datagrams_do_not_stop_the_server(
     for data in (b"", b"\xff" * 100, b"#bundle\x00", b"/x\x00\x00,s\x00\x00abc"):
         client._sock.sendto(data, source.address)
     client.send_message("/ping", [])
-    wait_for(counts, 5)
+    wait_for(source, 5)
     source.poll(0.0)
     assert counts["osc_malformed"] == 4 and counts["osc_applied"] == 1
 
@@ -125,7 +126,7 @@ def test_liblo_oscsend_is_understood(server: tuple[OscInput, Posted, Counter[str
     subprocess.run(["oscsend", host, str(port), "/rainbow/trigger", "is", "7", "liblo"], check=True)
     subprocess.run(["oscsend", host, str(port), "/lava/hue", "f", "45.5"], check=True)
     subprocess.run(["oscsend", host, str(port), "/show/blackout", "T"], check=True)
-    wait_for(counts, 3)
+    wait_for(source, 3)
     source.poll(0.0)
     (trigger,) = posted.of(Trigger)
     assert isinstance(trigger, Trigger) and (trigger.seed, trigger.caption) == (7, "liblo")
@@ -189,6 +190,6 @@ def test_a_bundle_larger_than_8_kib_arrives_whole(
     data = bundle(*[message("/scene/next") for _ in range(600)])
     assert len(data) > 8192
     SimpleUDPClient(*source.address)._sock.sendto(data, source.address)
-    wait_for(counts, 1)
+    wait_for(source, 1)
     source.poll(0.0)
     assert counts["osc_messages"] == 600 and len(posted.of(NextScene)) == 600
