@@ -39,7 +39,6 @@ import socket
 import struct
 import sys
 import tempfile
-import threading
 import time
 from multiprocessing.queues import Queue
 from pathlib import Path
@@ -47,6 +46,7 @@ from typing import Any
 
 from osc_show import (
     OUTCOMES,
+    OscPeer,
     ShowProcess,
     encode,
     median,
@@ -220,32 +220,17 @@ def flood(port: int, rate: float, seconds: float, seed: int, out: Queue[dict[str
     )
 
 
-class Heartbeats:
+class Heartbeats(OscPeer):
     """The show's ``[[osc.targets]]`` peer: heartbeats (frames, uptime, late frames) as heard."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = int(self.sock.getsockname()[1])
         self.beats: list[tuple[float, int, float, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._listen, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def _listen(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data = self.sock.recv(65536)
-            except TimeoutError:
-                continue
-            try:
-                for timed in OscPacket(data).messages:
-                    if timed.message.address == "/installation/heartbeat":
-                        frames, uptime, late = timed.message.params
-                        self.beats.append((time.perf_counter(), frames, uptime, late))
-            except Exception:
-                continue
+    def heard(self, address: str, params: list[Any], at: float) -> None:
+        if address == "/installation/heartbeat":
+            frames, uptime, late = params
+            self.beats.append((at, frames, uptime, late))
 
     def between(self, start: float, end: float) -> dict[str, Any]:
         """Frames and late frames between the last beat before ``start`` and first after ``end``."""
@@ -263,11 +248,6 @@ class Heartbeats:
             "fps": round(frames / (last[2] - first[2]), 2),
             "on_time_ratio": round(1.0 - late / frames, 5) if frames else float("nan"),
         }
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 def one_run(config: str, index: int, folder: Path, rate: float, seconds: float) -> dict[str, Any]:

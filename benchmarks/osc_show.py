@@ -19,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -234,3 +235,42 @@ class ShowProcess:
 
 def outcome_sum(counters: dict[str, int]) -> int:
     return sum(counters.get(f"osc_{outcome}", 0) for outcome in OUTCOMES)
+
+
+class OscPeer:
+    """A show's ``[[osc.targets]]`` peer on a free loopback port, listening on its own thread.
+
+    Subclasses say what they keep of each message in ``heard(address, params, at)``.
+    """
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = int(self.sock.getsockname()[1])
+        self.messages = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+        self._thread.start()
+
+    def heard(self, address: str, params: list[Any], at: float) -> None:
+        """One message, received at ``at`` (``perf_counter``)."""
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(65536)
+            except TimeoutError:
+                continue
+            at = time.perf_counter()
+            self.messages += 1
+            try:
+                for timed in OscPacket(data).messages:
+                    self.heard(timed.message.address, list(timed.message.params), at)
+            except Exception:
+                continue
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()

@@ -31,58 +31,32 @@ import os
 import platform
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from headless_run import ROOT
-from osc_show import ShowProcess, median, percentile, stage_show
+from osc_show import OscPeer, ShowProcess, median, percentile, stage_show
 from PIL import Image
-from pythonosc.osc_packet import OscPacket
 from pythonosc.udp_client import SimpleUDPClient
 
 IDENTITY_SEED = 7
 
 
-class ShownListener:
+class ShownListener(OscPeer):
     """The show's ``[[osc.targets]]`` peer: when each ``/installation/rainbow/shown`` arrived."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = int(self.sock.getsockname()[1])
         self.shown: dict[int, list[float]] = {}
-        self.messages = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._listen, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def _listen(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data = self.sock.recv(65536)
-            except TimeoutError:
-                continue
-            at = time.perf_counter()
-            self.messages += 1
-            try:
-                for timed in OscPacket(data).messages:
-                    if timed.message.address == "/installation/rainbow/shown":
-                        self.shown.setdefault(int(timed.message.params[0]), []).append(at)
-            except Exception:
-                continue
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
+    def heard(self, address: str, params: list[Any], at: float) -> None:
+        if address == "/installation/rainbow/shown":
+            self.shown.setdefault(int(params[0]), []).append(at)
 
 
 def send_trigger(sender: str, port: int, seed: int, client: SimpleUDPClient) -> float:

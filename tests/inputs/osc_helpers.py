@@ -8,11 +8,11 @@ from typing import Any
 
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
-from pythonosc.osc_message_builder import OscMessageBuilder
 
 from installation.events import ParameterValue
 from installation.inputs.osc_addresses import OscAddressSpace
 from installation.inputs.osc_router import AllowList, OscRouter, RateLimiter
+from installation.osc_tools import encode
 
 LOOPBACK = ("127.0.0.1", 50000)
 RANGES = {
@@ -44,13 +44,8 @@ class FakeFacts:
 
 
 def message(address: str, *values: Any) -> bytes:
-    builder = OscMessageBuilder(address=address)
-    for value in values:
-        if value is None:
-            builder.add_arg(None, OscMessageBuilder.ARG_TYPE_NIL)
-        else:
-            builder.add_arg(value)
-    return bytes(builder.build().dgram)
+    """One encoded message, as ``installation osc send`` encodes it (None = nil)."""
+    return encode(address, values)
 
 
 def bundle(*messages: bytes, timetag: float = 0.0) -> bytes:
