@@ -88,8 +88,7 @@ class OscInput(InputSource):
         self._pending: dict[object, Event] = {}
         self._order = itertools.count()
         self._scheduled: list[tuple[float, int, Routed]] = []
-        self._last_shown: str | None = None
-        self._last_sender: str = ""
+        self._last_shown: tuple[str, str] | None = None
         self.handled = 0
         """Datagrams the server thread has finished with (their events are pending)."""
 
@@ -154,7 +153,6 @@ class OscInput(InputSource):
                         self.router.count_backlog_drop()
                     continue
                 self._add(item)
-            self._last_sender = sender[0]
 
     def _add(self, item: Routed) -> None:
         """Into the frame's table (lock held): a continuous key replaces its older value."""
@@ -174,15 +172,12 @@ class OscInput(InputSource):
                 wall = time.time()
                 while self._scheduled and self._scheduled[0][0] <= wall:
                     self._add(heapq.heappop(self._scheduled)[2])
-            if not self._pending:
-                return
-            events = list(self._pending.values())
-            self._pending = {}
-            sender = self._last_sender
-        last = self.router.last_message
+            events = list(self._pending.values()) if self._pending else []
+            self._pending = {} if events else self._pending
+        last = self.router.last_message  # also a button's release, which makes no event
         if last is not None and last != self._last_shown:
             self._last_shown = last
-            self._post(InputReceived(f"osc {sender}", last))
+            self._post(InputReceived(f"osc {last[0]}", last[1]))
         for event in events:
             self._post(event)
 

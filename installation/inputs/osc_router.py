@@ -149,8 +149,8 @@ class OscRouter:
         logging.getLogger().addFilter(_FILTER)  # once: a logger keeps one of each filter
         for name in ("datagrams", "messages", *OUTCOMES):  # in the stats JSON from the start
             count(f"osc_{name}", 0)
-        self.last_message: str | None = None
-        """The newest applied message, for the stats overlay (``/lava/hue 12.0 from ...``)."""
+        self.last_message: tuple[str, str] | None = None
+        """The newest applied message and its sender's host, for the stats overlay."""
 
     def count_backlog_drop(self) -> None:
         """An applied event was dropped because the frame loop's backlog was full."""
@@ -218,7 +218,7 @@ class OscRouter:
                     refused,
                 )
                 continue
-            self.last_message = f"{address} {_shown(values)}".rstrip()
+            self.last_message = (host, f"{address} {_shown(values)}".rstrip())
             if event is not None:
                 key = address if spec.continuous else None
                 routed.append(Routed(event, key, due if due > now_wall else 0.0))

@@ -284,7 +284,7 @@ def test_a_flood_of_distinct_bad_addresses_logs_a_bounded_number_of_lines(
 def test_last_message_is_remembered_for_the_overlay() -> None:
     router = make_router(Counter())
     router.datagram(message("/lava/hue", 12.0), LOOPBACK, 0.0)
-    assert router.last_message == "/lava/hue 12.0"
+    assert router.last_message == ("127.0.0.1", "/lava/hue 12.0")
 
 
 def test_python_osc_s_warning_about_unknown_type_tags_is_kept_out_of_the_log(

@@ -193,3 +193,15 @@ def test_a_bundle_larger_than_8_kib_arrives_whole(
     wait_for(source, 1)
     source.poll(0.0)
     assert counts["osc_messages"] == 600 and len(posted.of(NextScene)) == 600
+
+
+def test_a_button_release_still_shows_as_the_last_input(
+    server: tuple[OscInput, Posted, Counter[str]],
+) -> None:
+    source, posted, _ = server
+    client = SimpleUDPClient(*source.address)
+    client.send_message("/scene/next", 0.0)  # a release: valid, no event
+    client._sock.sendto(b"junk", source.address)  # malformed: never the last input
+    wait_for(source, 2)
+    source.poll(0.0)
+    assert posted.events == [InputReceived("osc 127.0.0.1", "/scene/next 0.0")]
