@@ -40,6 +40,10 @@ from installation.outputs.display import PygameDisplay
 from installation.outputs.gallery import GalleryWriter
 from installation.outputs.instance_lock import DisplayLock
 from installation.outputs.osc_out import OscSender
+from installation.outputs.publishers.credentials import install_redactor
+from installation.outputs.publishers.outbox import Outbox, Policy
+from installation.outputs.publishers.posting_sink import PeriodicFrames, PostingSink
+from installation.outputs.publishers.targets import build_publishers, database_path
 from installation.scenes.director import Director
 from installation.scenes.registry import SceneKit, build_scene
 
@@ -114,6 +118,10 @@ class RunOptions:
     """Overrides ``[osc] port`` (0 = any free port, logged)."""
     osc: bool = True
     """False: no OSC server and no OSC out, whatever the show says."""
+    posting: bool = True
+    """False: nothing is posted (the outbox is left as it is)."""
+    dry_run: bool = False
+    """Posts are rendered into the posting folder's ``dry-run`` and never sent."""
 
 
 def run_show(
@@ -162,8 +170,22 @@ def run_show(
         targets = [(target.host, target.port) for target in config.osc.targets]
         providers = {name: model.provider for name, model in models.items()}
         bus.add(OscSender(targets, providers, stats.count, config.gallery.enabled))
+    outbox = posting_outbox(config, options, stats.count)
+    if outbox is not None:
+        bus.add(PostingSink(config.posting, outbox, config.show.name))
     workers = LiveWorkers()
     director = build_director(config, models, live_kit(bus.publish, workers))
+    capture = None
+    frames = config.posting.frames
+    if outbox is not None and frames.every_seconds and frames.targets:
+        capture = PeriodicFrames(
+            frames,
+            outbox,
+            display.grab,
+            lambda: director.current.name,
+            config.show.name,
+            config.posting.folder,
+        )
     network: list[InputSource] = []
     osc_source = osc_input(config, director, stats, options.osc_port) if osc_enabled else None
     if osc_source is not None:
@@ -200,6 +222,7 @@ def run_show(
             publish=bus.publish,
             presented=stats_sink.presented,
             heartbeat_seconds=config.osc.heartbeat_seconds,
+            capture=capture,
         )
         runner.run(options.seconds)
         log.info("show stopped: %s", runner.quit_reason)
@@ -215,6 +238,37 @@ def run_show(
         if lock is not None:
             lock.release()
     return stats
+
+
+def posting_outbox(
+    config: ShowConfig, options: RunOptions, count: Callable[[str], None]
+) -> Outbox | None:
+    """The show's outbox (None when it has no posting targets, or posting is off).
+
+    A target without its credentials is left out with one error line; its posts stay queued.
+    """
+    posting = config.posting
+    if not (options.posting and posting.enabled and posting.targets):
+        return None
+    install_redactor()
+    dry_run = options.dry_run or posting.dry_run
+    built = build_publishers(posting, dry_run)
+    for problem in built.problems:
+        log.error("posting: %s", problem)
+    policy = Policy(
+        posting.max_attempts,
+        posting.retry_base_seconds,
+        posting.retry_max_seconds,
+        posting.max_posts_per_hour,
+    )
+    database = database_path(posting, dry_run)
+    log.info(
+        "posting: outbox %s, targets %s%s",
+        database,
+        ", ".join(built.publishers) or "none usable",
+        " (dry run: rendered, not sent)" if dry_run else "",
+    )
+    return Outbox(database, built.publishers, policy, count)
 
 
 def _advertise(config: ShowConfig, source: OscInput) -> OscAdvertiser | None:

@@ -43,6 +43,12 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--osc-port", type=_port(0), metavar="N", help="listen for OSC on port N (0 = any free)"
     )
     run.add_argument("--no-osc", action="store_true", help="no OSC server and no OSC out")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="posts are rendered into the posting folder's dry-run/ and never sent",
+    )
+    run.add_argument("--no-posting", action="store_true", help="post nothing this run")
     run.set_defaults(handler=_cmd_run)
 
 
@@ -84,6 +90,53 @@ def _add_osc(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     monitor.add_argument("--count", type=int, metavar="N", help="stop after N messages")
     monitor.add_argument("--seconds", type=_positive_seconds, metavar="S", help="stop after S s")
     monitor.set_defaults(handler=_cmd_osc_monitor)
+
+
+def _add_outbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    outbox = sub.add_parser(
+        "outbox", help="the posting outbox: list, retry or drop items, send or post now"
+    )
+    verbs = outbox.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    def verb(name: str, help_text: str) -> argparse.ArgumentParser:
+        parser = verbs.add_parser(name, help=help_text)
+        parser.add_argument(
+            "--show", type=Path, default=DEFAULT_SHOW, help="the show whose outbox (default.toml)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="the dry-run outbox (`run --dry-run`)"
+        )
+        return parser
+
+    listing = verb("list", "what is queued, sent, failed or unknown (newest first)")
+    listing.add_argument("--state", action="append", choices=STATE_NAMES, help="only these")
+    listing.add_argument("--limit", type=int, default=50, help="at most N items (50)")
+    listing.set_defaults(handler=_cmd_outbox_list)
+    for name, help_text in (
+        ("retry", "queue a failed or unknown item again (you checked it was not posted)"),
+        ("drop", "delete an item (an unknown one you found posted, or one not to send)"),
+    ):
+        parser = verb(name, help_text)
+        parser.add_argument("id", type=int, help="the item's id (from `outbox list`)")
+        parser.set_defaults(handler=_cmd_outbox_change)
+    sending = verb("send", "send what is due now, without a show; stops when nothing is due")
+    sending.add_argument("--seconds", type=_positive_seconds, metavar="S", help="stop after S s")
+    sending.set_defaults(handler=_cmd_outbox_send)
+    posting = verbs.add_parser(
+        "post", help="queue an image for a target; --dry-run shows the post as it would be sent"
+    )
+    posting.add_argument("image", type=Path, help="PNG or JPEG")
+    posting.add_argument("--show", type=Path, default=DEFAULT_SHOW, help="the show (default.toml)")
+    posting.add_argument("--target", required=True, help="a [posting.targets.NAME] of the show")
+    posting.add_argument("--caption", default="", help="the post's text")
+    posting.add_argument("--alt", required=True, help="alt text: what the picture shows")
+    posting.add_argument(
+        "--dry-run", action="store_true", help="render the post (limits, re-encoding); send nothing"
+    )
+    posting.set_defaults(handler=_cmd_outbox_post)
+
+
+STATE_NAMES = ("queued", "sending", "sent", "failed", "unknown")
 
 
 def _add_render(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -170,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_doctor(sub)
     _add_rainbow(sub)
     _add_osc(sub)
+    _add_outbox(sub)
     _add_training(sub)
     return parser
 
@@ -186,6 +240,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         osc_port=args.osc_port,
         osc=not args.no_osc,
+        posting=not args.no_posting,
+        dry_run=args.dry_run,
     )
     stats = run_show(config, options)
     summary = stats.as_dict()
@@ -246,6 +302,36 @@ def _cmd_osc_monitor(args: argparse.Namespace) -> int:
         return monitor(MonitorRequest(args.host, args.port, args.count, args.seconds))
     except KeyboardInterrupt:
         return 0
+
+
+def _cmd_outbox_list(args: argparse.Namespace) -> int:
+    from installation.outbox_tools import OutboxRequest, list_items
+
+    states = tuple(args.state or ())
+    return list_items(OutboxRequest(args.show, args.dry_run), states, args.limit)
+
+
+def _cmd_outbox_change(args: argparse.Namespace) -> int:
+    from installation.outbox_tools import OutboxRequest, drop, retry
+
+    action = retry if args.verb == "retry" else drop
+    return action(OutboxRequest(args.show, args.dry_run), args.id)
+
+
+def _cmd_outbox_send(args: argparse.Namespace) -> int:
+    from installation.outbox_tools import OutboxRequest, send
+
+    try:
+        return send(OutboxRequest(args.show, args.dry_run), args.seconds)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _cmd_outbox_post(args: argparse.Namespace) -> int:
+    from installation.outbox_tools import OutboxRequest, post
+
+    request = OutboxRequest(args.show)
+    return post(request, args.image, args.target, args.caption, args.alt, args.dry_run)
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

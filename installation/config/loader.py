@@ -17,6 +17,7 @@ from typing import Any, Union
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from installation.config.posting_schema import FileTarget, PostingSection
 from installation.config.schema import (
     ModelEntry,
     ModelKind,
@@ -76,7 +77,26 @@ def parse_show(data: dict[str, Any], source: Path, scene_kinds: SceneKinds) -> S
         for name, entry in config.models.items()
     }
     gallery = config.gallery.model_copy(update={"folder": (base / config.gallery.folder).resolve()})
-    return config.model_copy(update={"models": models, "gallery": gallery})
+    posting = resolve_posting(config.posting, base)
+    return config.model_copy(update={"models": models, "gallery": gallery, "posting": posting})
+
+
+def resolve_posting(posting: PostingSection, base: Path) -> PostingSection:
+    """The posting folders and env file relative to the show file (``~`` expanded)."""
+
+    def resolved(path: Path) -> Path:
+        return (base / path.expanduser()).resolve()
+
+    targets = {
+        name: target.model_copy(update={"folder": resolved(target.folder)})
+        if isinstance(target, FileTarget)
+        else target
+        for name, target in posting.targets.items()
+    }
+    env_file = None if posting.env_file is None else resolved(posting.env_file)
+    return posting.model_copy(
+        update={"folder": resolved(posting.folder), "env_file": env_file, "targets": targets}
+    )
 
 
 def _summary(source: Path, problems: list[str]) -> str:

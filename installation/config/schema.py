@@ -14,6 +14,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
+from installation.config.posting_schema import PostingSection
+
 ProviderName = Literal["tensorrt", "cuda", "cpu"]
 ModelKind = Literal["lava_lamp", "generator", "gaze"]
 Fit = Literal["contain", "cover", "stretch"]
@@ -263,6 +265,7 @@ class ShowConfig(Section):
     gallery: GallerySection = GallerySection()
     controls: ControlsSection = ControlsSection()
     osc: OscSection = OscSection()
+    posting: PostingSection = PostingSection()
     models: dict[str, ModelEntry] = Field(default_factory=dict)
     scenes: list[SceneSettings] = Field(min_length=1)
 

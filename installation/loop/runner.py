@@ -59,6 +59,15 @@ class Overlay(Protocol):
     def draw(self, canvas: Canvas, now: float) -> None: ...
 
 
+class FrameCapture(Protocol):
+    """Takes some finished frames (periodic posts): asked each frame, after the stage is drawn
+    and before the overlay, whether it wants this one; ``take`` must only grab, not encode."""
+
+    def wanted(self, now: float) -> bool: ...
+
+    def take(self, now: float) -> None: ...
+
+
 class FrameRunner:
     """Runs frames until asked to quit or ``seconds`` have passed."""
 
@@ -74,6 +83,7 @@ class FrameRunner:
         publish: Callable[[Event], None] | None = None,
         presented: Callable[[float], None] | None = None,
         heartbeat_seconds: float = 1.0,
+        capture: FrameCapture | None = None,
     ) -> None:
         self.screen = screen
         self.stage = stage
@@ -88,6 +98,7 @@ class FrameRunner:
         self.presented = presented
         """Called with ``perf_counter`` after each present (stats time triggers to it)."""
         self.heartbeat_seconds = heartbeat_seconds
+        self.capture = capture
         self._beat_at = 0.0
         self._beat_frames = 0
         self._late_log = ThrottledLog(log, interval=60.0)
@@ -112,6 +123,9 @@ class FrameRunner:
             self._note(frame_events, now)
             self.stage.update(now, frame_events)
             self.stage.draw(self.screen)
+            if self.capture is not None and self.capture.wanted(now):
+                self.capture.take(now)
+                self.stats.count("frames_captured")
             if self.overlay is not None and self.overlay.visible:
                 self.overlay.draw(self.screen, now)
             pacer.worked(self.clock.now() - work_start)

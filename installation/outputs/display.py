@@ -21,7 +21,7 @@ import logging
 import math
 import os
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
@@ -429,6 +429,19 @@ class PygameDisplay:
     def present(self) -> None:
         self._renderer.present()
         self._draws = 0
+
+    def grab(self) -> Callable[[], Image]:
+        """Take the frame drawn so far (call before ``present``: SDL's back buffer is undefined
+        after it); the returned callable turns it into an RGB image, on any thread."""
+        surface = self._renderer.to_surface()
+        pg = self._pg
+
+        def pixels() -> Image:
+            width, height = surface.get_size()
+            data = pg.image.tobytes(surface, "RGB")
+            return np.frombuffer(data, np.uint8).reshape(height, width, 3).copy()
+
+        return pixels
 
     def snapshot(self) -> Image:
         """What the last frame drew (headless: the canvas), as an RGB image (height x width x 3)."""
