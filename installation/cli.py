@@ -183,6 +183,12 @@ def _add_rainbow(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _add_doctor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor = sub.add_parser("doctor", help="check this machine: versions, providers, models")
     doctor.add_argument("show", nargs="?", type=Path, default=DEFAULT_SHOW, help="show to check")
+    doctor.add_argument(
+        "--online",
+        action="store_true",
+        help="also ask each posting target's service whether "
+        "its credentials work (one request each; Bluesky reuses the saved session)",
+    )
     doctor.set_defaults(handler=_cmd_doctor)
 
 
@@ -337,7 +343,7 @@ def _cmd_outbox_post(args: argparse.Namespace) -> int:
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from installation.doctor import run_doctor
 
-    return run_doctor(args.show)
+    return run_doctor(args.show, args.online)
 
 
 def _configure_logging(debug: bool, quiet: bool) -> None:

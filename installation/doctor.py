@@ -129,12 +129,67 @@ def _resolves(host: str) -> str:
     return "resolves"
 
 
-def run_doctor(show: Path) -> int:
+def _posting(show: Path, online: bool) -> list[str]:
+    """Each posting target: its credentials there or not (names only), and with ``online``
+    whether the service takes them."""
+    from installation.outputs.publishers.credentials import install_redactor
+    from installation.outputs.publishers.outbox_store import OutboxError, OutboxStore
+    from installation.outputs.publishers.post import PostError
+    from installation.outputs.publishers.targets import build_publishers, database_path
+
+    try:
+        posting = load_show(show).posting
+    except InstallationError:
+        return []  # already reported with the models
+    print(f"Posting of {show}")
+    if not posting.enabled or not posting.targets:
+        _line("targets", "none ([posting.targets.NAME]): nothing is posted")
+        return []
+    install_redactor()
+    try:
+        built = build_publishers(posting, dry_run=False)
+    except InstallationError as exc:
+        _line("credentials", f"PROBLEM: {exc}")
+        return ["posting credentials"]
+    missing: list[str] = []
+    for name, target in posting.targets.items():
+        publisher = built.publishers.get(name)
+        if publisher is None:
+            continue
+        where = getattr(target, "base_url", None) or getattr(target, "folder", "")
+        if not online:
+            _line(name, f"{target.kind} at {where}: credentials set (not tried; add --online)")
+            continue
+        try:
+            _line(name, f"{target.kind}: {publisher.check()}")
+        except PostError as exc:
+            _line(name, f"{target.kind} at {where}: NOT working: {exc}")
+            missing.append(f"working credentials for {name!r}")
+        finally:
+            publisher.close()
+    for problem in built.problems:
+        _line("missing", problem)
+        missing.append("posting credentials")
+    try:
+        store = OutboxStore(database_path(posting, dry_run=False))
+        counts = store.counts()
+        store.close()
+        _line("outbox", ", ".join(f"{state} {count}" for state, count in counts.items()))
+        if counts["unknown"]:
+            _line("", "unknown items need a decision: `installation outbox list`")
+    except OutboxError as exc:
+        _line("outbox", f"PROBLEM: {exc}")
+        missing.append("a writable posting folder")
+    return missing
+
+
+def run_doctor(show: Path, online: bool = False) -> int:
     """Print the report; exit 0 when the show can run here, 1 when something is missing."""
     _versions()
     usable = _providers()
     missing = _models(show)
     _osc(show)
+    missing += _posting(show, online)
     print("Summary")
     if not any(p in usable for p in onnx_runtime.GPU_PROVIDERS):
         _line("GPU", "none usable: models run on the CPU (see the reasons above)")

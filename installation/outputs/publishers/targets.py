@@ -74,8 +74,8 @@ def build_publishers(posting: PostingSection, dry_run: bool | None = None) -> Bu
                 f"the environment{where} (README: Posting > credentials); its posts wait"
             )
             continue
-        for field in missing:  # a dry run renders without sending: no credential needed
-            found[field] = Secret("")
+        for field in names:  # a dry run renders without sending: no credential needed
+            found.setdefault(field, Secret(""))
         publisher = make_publisher(name, target, found, posting)
         if dry:
             publisher = DryRunPublisher(publisher, posting.folder / "dry-run")
