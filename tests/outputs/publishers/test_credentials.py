@@ -41,7 +41,7 @@ def test_an_env_file_inside_a_repository_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_env_file_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="does not exist. Create it"):
+    with pytest.raises(ConfigError, match=r"does not exist\. Create it"):
         read_env_file(tmp_path / "nope.env")
 
 
