@@ -124,7 +124,9 @@ class FrameRunner:
             self.stage.update(now, frame_events)
             self.stage.draw(self.screen)
             if self.capture is not None and self.capture.wanted(now):
+                grab_start = time.perf_counter()
                 self.capture.take(now)
+                self.stats.time("frame_capture", (time.perf_counter() - grab_start) * 1000.0)
                 self.stats.count("frames_captured")
             if self.overlay is not None and self.overlay.visible:
                 self.overlay.draw(self.screen, now)

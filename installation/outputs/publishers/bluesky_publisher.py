@@ -44,6 +44,8 @@ from installation.outputs.publishers.post import (
 from installation.outputs.publishers.post_images import fit_bytes
 
 log = logging.getLogger(__name__)
+SESSION_ERRORS = {"ExpiredToken", "InvalidToken", "AuthMissing", "AuthenticationRequired"}
+"""Answers that mean the session (not the post) is the problem: a PDS says 400 ExpiredToken."""
 TEXT_LIMIT = 300
 COLLECTION = "app.bsky.feed.post"
 
@@ -167,6 +169,8 @@ class BlueskyPublisher(Publisher):
         try:
             created = client.app.bsky.feed.post.create(self._did, record, rkey=post.key)
         except BadRequestError as exc:
+            if _error_code(exc) in SESSION_ERRORS:
+                raise self._failed("creating the post failed", exc, unclear=False) from None
             existing = self._existing(client, post.key)  # "already exists": an earlier try made it
             if existing is not None:
                 return existing
@@ -178,8 +182,12 @@ class BlueskyPublisher(Publisher):
     def _existing(self, client: Client, key: str) -> Posted | None:
         try:
             found = client.app.bsky.feed.post.get(self._did, key)
-        except BadRequestError:
-            return None  # RecordNotFound
+        except BadRequestError as exc:
+            if _error_code(exc) == "RecordNotFound":
+                return None
+            raise self._failed(
+                "could not ask whether an earlier attempt posted", exc, False
+            ) from None
         except (AtProtocolError, httpx.TransportError) as exc:
             raise _transient("could not ask whether an earlier attempt posted", exc) from None
         return Posted(found.uri, self._web_url(key))
@@ -188,7 +196,7 @@ class BlueskyPublisher(Publisher):
         return f"https://bsky.app/profile/{self._did}/post/{key}"
 
     def _failed(self, what: str, exc: Exception, unclear: bool) -> PostError:
-        if isinstance(exc, UnauthorizedError):
+        if isinstance(exc, UnauthorizedError) or _error_code(exc) in SESSION_ERRORS:
             self._client = None  # the next attempt resumes or logs in again
             return Retry(f"{what}: the session expired ({_error_name(exc)})")
         if isinstance(exc, RateLimitExceededError) or not unclear:
@@ -226,6 +234,15 @@ def _reset_of(exc: Exception) -> float | None:
     except ValueError:
         return None
     return reset if reset > time.time() else None
+
+
+def _error_code(exc: Exception) -> str:
+    """The XRPC error name of an answer (``RecordNotFound``, ``ExpiredToken``), else ''."""
+    if not isinstance(exc, RequestErrorBase) or exc.response is None:
+        return ""
+    content: Any = exc.response.content
+    code = content.get("error") if isinstance(content, dict) else getattr(content, "error", None)
+    return str(code or "")
 
 
 def _error_name(exc: Exception) -> str:

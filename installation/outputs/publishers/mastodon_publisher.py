@@ -36,7 +36,7 @@ from installation.outputs.publishers.post import (
 )
 
 TEXT_LIMIT = 500
-PROCESSING_POLL_SECONDS = 0.5
+PROCESSING_POLL_SECONDS = (0.2, 0.3, 0.5, 1.0, 2.0)  # then every 2 s
 PROCESSING_TIMEOUT_SECONDS = 60.0
 
 
@@ -60,8 +60,10 @@ class MastodonPublisher(Publisher):
             api_base_url=self.base_url,
             ratelimit_method="throw",
             request_timeout=timeout,
-            version_check_mode="none",
-            mastodon_version="4.0.0",  # no version probe: v2 media upload (Mastodon >= 3.1.4)
+            # No version probe (Mastodon.py would assume 1.0.0 when it fails and upload through
+            # the old endpoint): every supported server has the v2 media upload (>= 3.1.4).
+            version_check_mode="created",
+            mastodon_version="4.0.0",
         )
 
     def render(self, post: Post) -> Rendered:
@@ -94,10 +96,12 @@ class MastodonPublisher(Publisher):
     def _processed(self, media: Any) -> Any:
         """The attachment once the server has processed it (v2 uploads answer before)."""
         deadline = time.monotonic() + PROCESSING_TIMEOUT_SECONDS
+        polls = 0
         while media.get("url") is None:
             if time.monotonic() > deadline:
                 raise Retry(f"the image was not processed in {PROCESSING_TIMEOUT_SECONDS:g} s")
-            time.sleep(PROCESSING_POLL_SECONDS)
+            time.sleep(PROCESSING_POLL_SECONDS[min(polls, len(PROCESSING_POLL_SECONDS) - 1)])
+            polls += 1
             media = self._api.media(media["id"])
         return media
 

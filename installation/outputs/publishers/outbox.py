@@ -91,6 +91,7 @@ class Outbox:
         self.idle = threading.Event()
         """Set when nothing this run can send is left queued (``outbox send`` waits for it)."""
         self.error: Exception | None = None
+        self._drain_until = 0.0
 
     # Frame-loop side (never blocks) ----------------------------------------------------------
 
@@ -109,8 +110,11 @@ class Outbox:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 35.0) -> None:
-        """Queue what was handed in, let a running attempt end (up to ``timeout``), stop."""
+    def stop(self, timeout: float = 35.0, drain_seconds: float = 3.0) -> None:
+        """Queue what was handed in, send what is due for up to ``drain_seconds`` more (a show
+        stopped just after its game's rainbow still posts it), let a running attempt end (up to
+        ``timeout``), stop. What is left stays queued for the next start."""
+        self._drain_until = time.time() + drain_seconds
         self._stopping.set()
         self._wake.set()
         if self._thread.is_alive():
@@ -141,9 +145,12 @@ class Outbox:
             self.recover(store, time.time())
             while True:
                 self._intake(store)
-                if self._stopping.is_set():
+                stopping = self._stopping.is_set()
+                if stopping and time.time() >= self._drain_until:
                     return
                 if not self._send_next(store):
+                    if stopping:
+                        return  # nothing due now: what waits for a retry stays queued
                     self._wait(store)
         except Exception as exc:  # the worker must say why it stopped; the show goes on
             self.error = exc

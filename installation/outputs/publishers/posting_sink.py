@@ -71,7 +71,7 @@ class PostingSink(OutputSink):
         )
 
     def stop(self) -> None:
-        self.outbox.stop(self.settings.timeout_seconds + 5.0)
+        self.outbox.stop(self.settings.timeout_seconds + 5.0, drain_seconds=3.0)
 
 
 Grab = Callable[[], Callable[[], Image]]
