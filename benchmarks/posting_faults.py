@@ -9,7 +9,7 @@ at a random moment, again and again, until a run ends by itself with nothing lef
 The judge is each fake's own log of what it posted: every item must end ``sent`` (posted
 exactly once) or ``unknown`` (posted at most once); none queued, failed or lost, none twice.
 
-    python benchmarks/posting_faults.py --posts 200 --repeat 3 \
+    python benchmarks/posting_faults.py --posts 200 --repeat 3
         --json benchmarks/results/posting_faults.json
 """
 

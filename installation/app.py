@@ -40,10 +40,9 @@ from installation.outputs.display import PygameDisplay
 from installation.outputs.gallery import GalleryWriter
 from installation.outputs.instance_lock import DisplayLock
 from installation.outputs.osc_out import OscSender
-from installation.outputs.publishers.credentials import install_redactor
-from installation.outputs.publishers.outbox import Outbox, Policy
+from installation.outputs.publishers.outbox import Outbox
 from installation.outputs.publishers.posting_sink import PeriodicFrames, PostingSink
-from installation.outputs.publishers.targets import build_publishers, database_path
+from installation.outputs.publishers.targets import build_outbox
 from installation.scenes.director import Director
 from installation.scenes.registry import SceneKit, build_scene
 
@@ -243,32 +242,11 @@ def run_show(
 def posting_outbox(
     config: ShowConfig, options: RunOptions, count: Callable[[str], None]
 ) -> Outbox | None:
-    """The show's outbox (None when it has no posting targets, or posting is off).
-
-    A target without its credentials is left out with one error line; its posts stay queued.
-    """
+    """The show's outbox (None when it has no posting targets, or posting is off)."""
     posting = config.posting
     if not (options.posting and posting.enabled and posting.targets):
         return None
-    install_redactor()
-    dry_run = options.dry_run or posting.dry_run
-    built = build_publishers(posting, dry_run)
-    for problem in built.problems:
-        log.error("posting: %s", problem)
-    policy = Policy(
-        posting.max_attempts,
-        posting.retry_base_seconds,
-        posting.retry_max_seconds,
-        posting.max_posts_per_hour,
-    )
-    database = database_path(posting, dry_run)
-    log.info(
-        "posting: outbox %s, targets %s%s",
-        database,
-        ", ".join(built.publishers) or "none usable",
-        " (dry run: rendered, not sent)" if dry_run else "",
-    )
-    return Outbox(database, built.publishers, policy, count)
+    return build_outbox(posting, options.dry_run or posting.dry_run, count)
 
 
 def _advertise(config: ShowConfig, source: OscInput) -> OscAdvertiser | None:

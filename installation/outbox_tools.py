@@ -17,12 +17,10 @@ from pathlib import Path
 
 from installation.config.schema import ShowConfig
 from installation.errors import ConfigError
-from installation.outputs.publishers.credentials import install_redactor
 from installation.outputs.publishers.file_publisher import write_rendered
-from installation.outputs.publishers.outbox import Outbox, Policy
 from installation.outputs.publishers.outbox_store import STATES, Item, OutboxStore, State
 from installation.outputs.publishers.post import Post, PostError
-from installation.outputs.publishers.targets import build_publishers, database_path
+from installation.outputs.publishers.targets import build_outbox, build_publishers, database_path
 from installation.scenes.registry import load_show
 
 log = logging.getLogger(__name__)
@@ -36,7 +34,9 @@ class OutboxRequest:
 
 def _store(request: OutboxRequest) -> tuple[ShowConfig, OutboxStore]:
     config = load_show(request.show)
-    return config, OutboxStore(database_path(config.posting, request.dry_run))
+    return config, OutboxStore(
+        database_path(config.posting, request.dry_run or config.posting.dry_run)
+    )
 
 
 def _age(seconds: float) -> str:
@@ -105,25 +105,10 @@ def drop(request: OutboxRequest, item_id: int) -> int:
     return 0
 
 
-def _outbox(config: ShowConfig, dry_run: bool) -> Outbox:
-    install_redactor()
-    posting = config.posting
-    built = build_publishers(posting, dry_run or None)
-    for problem in built.problems:
-        log.error("posting: %s", problem)
-    policy = Policy(
-        posting.max_attempts,
-        posting.retry_base_seconds,
-        posting.retry_max_seconds,
-        posting.max_posts_per_hour,
-    )
-    return Outbox(database_path(posting, dry_run or None), built.publishers, policy)
-
-
 def send(request: OutboxRequest, seconds: float | None) -> int:
     """Send what is due without a show, until nothing is due (or ``seconds``); SIGTERM stops."""
     config = load_show(request.show)
-    outbox = _outbox(config, request.dry_run)
+    outbox = build_outbox(config.posting, request.dry_run or config.posting.dry_run)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(143))
     outbox.start()
     started = time.monotonic()

@@ -6,6 +6,8 @@ no publisher (its posts wait, queued, for a run that has them) and one clear pro
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +19,39 @@ from installation.config.posting_schema import (
     Target,
     XTarget,
 )
-from installation.outputs.publishers.credentials import Secret, credentials
+from installation.outputs.publishers.credentials import Secret, credentials, install_redactor
 from installation.outputs.publishers.file_publisher import write_rendered
+from installation.outputs.publishers.outbox import Outbox, Policy
 from installation.outputs.publishers.post import Post, Posted, Publisher, Rendered, Retry
+
+log = logging.getLogger(__name__)
+
+
+def build_outbox(
+    posting: PostingSection, dry_run: bool, count: Callable[[str], None] | None = None
+) -> Outbox:
+    """The outbox for ``[posting]``: its publishers, policy and database (not started).
+
+    A target without its credentials is left out with one error line; its posts stay queued.
+    """
+    install_redactor()
+    built = build_publishers(posting, dry_run)
+    for problem in built.problems:
+        log.error("posting: %s", problem)
+    policy = Policy(
+        posting.max_attempts,
+        posting.retry_base_seconds,
+        posting.retry_max_seconds,
+        posting.max_posts_per_hour,
+    )
+    database = database_path(posting, dry_run)
+    log.info(
+        "posting: outbox %s, targets %s%s",
+        database,
+        ", ".join(built.publishers) or "none usable",
+        " (dry run: rendered, not sent)" if dry_run else "",
+    )
+    return Outbox(database, built.publishers, policy, count)
 
 
 class DryRunPublisher(Publisher):

@@ -125,10 +125,10 @@ def test_check_reuses_the_saved_session(fake: FakeBluesky, tmp_path: Path) -> No
 
 def test_an_expired_saved_session_logs_in_again(tmp_path: Path) -> None:
     with FakeBluesky(
-        BSKY_HANDLE, BSKY_PASSWORD, access_ttl_seconds=0.5, refresh_ttl_seconds=1.0
-    ) as fake:
+        BSKY_HANDLE, BSKY_PASSWORD, access_ttl_seconds=2.0, refresh_ttl_seconds=3.0
+    ) as fake:  # whole seconds: a JWT's exp is an integer
         publisher(fake, tmp_path).publish(a_post(picture(tmp_path / "a.png")))
-        time.sleep(1.5)  # both tokens of the saved session have expired (PDS: 400 ExpiredToken)
+        time.sleep(4.0)  # both tokens of the saved session have expired (PDS: 400 ExpiredToken)
         later = publisher(fake, tmp_path)
         later.publish(a_post(picture(tmp_path / "b.png")))
         assert later.logins == 1 and len(fake.posts()) == 2
