@@ -44,6 +44,7 @@ ENV = {
 POSTING = """
 [posting]
 folder = "{folder}/data"
+max_posts_per_hour = 1000
 [posting.targets.x]
 kind = "x"
 base_url = "{x}"

@@ -184,6 +184,7 @@ def run_show(
             lambda: director.current.name,
             config.show.name,
             config.posting.folder,
+            dark=lambda: director.blackout_level > 0.0,
         )
     network: list[InputSource] = []
     osc_source = osc_input(config, director, stats, options.osc_port) if osc_enabled else None

@@ -127,3 +127,38 @@ def test_doctor_lists_missing_credentials_by_name_only(
     out = capsys.readouterr().out
     assert "missing TEST_OUTBOX_PASSWORD" in out and "show.test" not in out
     assert "archive" in out and "credentials set (not tried" in out
+
+
+ONLINE_SHOW = """
+[posting]
+folder = "data"
+[posting.targets.masto]
+kind = "mastodon"
+base_url = "{url}"
+access_token_env = "TEST_DOCTOR_TOKEN"
+[models.gen]
+path = "{models}/gen64.onnx"
+kind = "generator"
+[[scenes]]
+kind = "rainbow"
+model = "gen"
+"""
+
+
+def test_doctor_online_asks_the_service(
+    write_show: ShowWriter, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fake_services import FakeMastodon
+    from tests.outputs.publishers.network_helpers import MASTODON_TOKEN
+
+    with FakeMastodon(MASTODON_TOKEN) as fake:
+        show = write_show(ONLINE_SHOW.replace("{url}", fake.url))
+        monkeypatch.setenv("TEST_DOCTOR_TOKEN", MASTODON_TOKEN)
+        main(["doctor", str(show), "--online"])
+        out = capsys.readouterr().out
+        assert f"masto                      mastodon: logged in as @show on {fake.url}" in out
+        monkeypatch.setenv("TEST_DOCTOR_TOKEN", "a-revoked-token")
+        assert main(["doctor", str(show), "--online"]) == 1
+        out = capsys.readouterr().out
+        assert "NOT working" in out and "working credentials for 'masto'" in out
+        assert "a-revoked-token" not in out

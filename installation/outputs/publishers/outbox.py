@@ -92,6 +92,8 @@ class Outbox:
         """Set when nothing this run can send is left queued (``outbox send`` waits for it)."""
         self.error: Exception | None = None
         self._drain_until = 0.0
+        self.rounds = 0
+        """Times the worker went round its loop (a busy loop would show here)."""
 
     # Frame-loop side (never blocks) ----------------------------------------------------------
 
@@ -144,6 +146,7 @@ class Outbox:
         try:
             self.recover(store, time.time())
             while True:
+                self.rounds += 1
                 self._intake(store)
                 stopping = self._stopping.is_set()
                 if stopping and time.time() >= self._drain_until:
@@ -177,12 +180,15 @@ class Outbox:
                 log.info("outbox: queued #%d (%s) for %s", item.id, job.origin, target)
 
     def _wait(self, store: OutboxStore) -> None:
+        """Sleep until the next item is due, a rate limit or the hourly cap lifts, or new work
+        arrives; at most a second (never a busy wait: what is due now was just tried)."""
         now = time.time()
-        wakes = [store.next_wake() or math.inf, *self._blocked.values(), self._cap_free(store, now)]
-        soonest = min(wake for wake in wakes if wake > now) if any(w > now for w in wakes) else now
+        wakes = [store.next_wake(frozenset(self._missing_targets)) or math.inf]
+        wakes += [*self._blocked.values(), self._cap_free(store, now)]
+        later = [wake - now for wake in wakes if wake > now]
         if not (store.queued_targets() - self._missing_targets) and self._jobs.empty():
             self.idle.set()
-        self._wake.wait(timeout=max(0.001, min(soonest - now, IDLE_WAKE_SECONDS)))
+        self._wake.wait(timeout=min([IDLE_WAKE_SECONDS, *later]))
         self._wake.clear()
 
     def _blocked_now(self, now: float) -> frozenset[str]:

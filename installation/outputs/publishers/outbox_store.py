@@ -196,9 +196,14 @@ class OutboxStore:
         rows = self._db.execute("SELECT DISTINCT target FROM posts WHERE state = 'queued'")
         return {str(row[0]) for row in rows.fetchall()}
 
-    def next_wake(self) -> float | None:
-        """When the earliest queued item is due (wall time), or None when none is queued."""
-        row = self._db.execute("SELECT MIN(next_attempt_at) FROM posts WHERE state = 'queued'")
+    def next_wake(self, without: frozenset[str] = frozenset()) -> float | None:
+        """When the earliest queued item (not of ``without``) is due, or None when none is."""
+        marks = ", ".join("?" for _ in without)
+        others = f"AND target NOT IN ({marks})" if without else ""
+        row = self._db.execute(
+            f"SELECT MIN(next_attempt_at) FROM posts WHERE state = 'queued' {others}",
+            tuple(without),
+        )
         value = row.fetchone()[0]
         return None if value is None else float(value)
 

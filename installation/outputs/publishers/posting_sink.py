@@ -90,8 +90,11 @@ class PeriodicFrames:
         scene: Callable[[], str],
         show: str,
         folder: Path,
+        dark: Callable[[], bool] = lambda: False,
     ) -> None:
         self.frames = frames
+        self.dark = dark
+        """While it says True (a blackout), no frame is taken: the next one after it is."""
         self.outbox = outbox
         self.grab = grab
         self.scene = scene
@@ -103,7 +106,7 @@ class PeriodicFrames:
     def wanted(self, now: float) -> bool:
         if self._next is None:
             self._next = now + self.frames.every_seconds
-        return now >= self._next
+        return now >= self._next and not self.dark()
 
     def take(self, now: float) -> None:
         self._next = now + self.frames.every_seconds

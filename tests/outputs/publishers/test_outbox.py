@@ -187,3 +187,14 @@ def test_posts_for_a_target_without_credentials_wait_queued(tmp_path: Path) -> N
     assert outbox.idle.wait(5.0)
     outbox.stop()
     assert items(tmp_path) == [("queued", 0)]
+
+
+def test_a_waiting_post_does_not_keep_the_worker_busy(tmp_path: Path) -> None:
+    _left_sending(tmp_path, committing=False)
+    outbox = Outbox(tmp_path / "outbox.sqlite", {}, FAST)  # its target cannot be sent to
+    outbox.start()
+    assert outbox.idle.wait(5.0)
+    before = outbox.rounds
+    time.sleep(1.0)
+    outbox.stop()
+    assert outbox.rounds - before <= 5  # it sleeps (up to a second), it does not spin
