@@ -7,6 +7,7 @@ gamepads); the frame loop. Shutdown runs in reverse, and only there are worker t
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import sys
@@ -101,8 +102,11 @@ def offline_kit(emit: Callable[[Event], None]) -> SceneKit:
 
 
 def build_director(config: ShowConfig, models: Mapping[str, Model], kit: SceneKit) -> Director:
+    inbox: list[Event] = []  # what scenes post goes to the director, handled in the same frame
+    kit = dataclasses.replace(kit, post=inbox.append)
     scenes = [build_scene(entry, models, kit) for entry in config.scenes]
-    return Director(scenes, config.show.crossfade_seconds, config.display.background, kit.emit)
+    background = config.display.background
+    return Director(scenes, config.show.crossfade_seconds, background, kit.emit, inbox)
 
 
 @dataclass(frozen=True)

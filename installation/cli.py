@@ -206,6 +206,7 @@ def _add_training(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     }
     from installation.training.lava.commands import COMMANDS as LAVA
     from installation.training.rainbow.commands import COMMANDS as RAINBOW
+    from installation.training.tictactoe import commands as tictactoe
 
     for verb, parser in verbs.items():
         models = parser.add_subparsers(dest="model", metavar="MODEL", required=True)
@@ -214,6 +215,19 @@ def _add_training(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             model_parser = models.add_parser(model.name, help=model.help)
             command.configure(model_parser)
             model_parser.set_defaults(handler=command.run)
+        if verb == "train":
+            game = models.add_parser(
+                "tictactoe", help="the stage game's agent: Q-learning by self-play (seconds)"
+            )
+            tictactoe.configure_train(game)
+            game.set_defaults(handler=tictactoe.run_train)
+    game = sub.add_parser("game", help="the stage game: evaluate its agent")
+    game_verbs = game.add_subparsers(dest="verb", metavar="VERB", required=True)
+    evaluation = game_verbs.add_parser(
+        "eval", help="the agent against a random and a perfect (minimax) player"
+    )
+    tictactoe.configure_eval(evaluation)
+    evaluation.set_defaults(handler=tictactoe.run_eval)
 
 
 def build_parser() -> argparse.ArgumentParser:

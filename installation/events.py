@@ -156,6 +156,34 @@ class PingReceived(Event):
     reply_to: ReplyTo
 
 
+@dataclass(frozen=True)
+class GameInput(Event):
+    """A player's input to the stage game: ``place`` (at the cursor), ``cell`` (0-8, row by row
+    from the top left), ``left``/``right``/``up``/``down`` (move the cursor), ``new`` (a new
+    game), ``any`` (any other button: wakes the attract loop)."""
+
+    action: str
+    cell: int | None = None
+    source: str = "manual"
+
+
+@dataclass(frozen=True)
+class GameOver(Event):
+    """A game ended, the show's own or an external one (``/game/over``): its rainbow is due.
+
+    ``seed`` picks the rainbow (None: derived from winner and score); ``target`` is the scene
+    that reveals it; ``at`` is ``perf_counter`` at the end of the game.
+    """
+
+    winner: str
+    score: float
+    seed: int | None = None
+    caption: str | None = None
+    target: str = "rainbow"
+    source: str = "osc"
+    at: float = field(default_factory=time.perf_counter, compare=False)
+
+
 # Output events: announced by scenes and the director on the output bus -----------------------
 
 
@@ -180,6 +208,26 @@ class ImageRevealed(Event):
     wall_time: float = field(default_factory=time.time)
     trigger_at: float | None = None
     """``perf_counter`` when the trigger was posted (stats time it to the frame's present)."""
+
+
+@dataclass(frozen=True)
+class GameStarted(Event):
+    """A player started a real game (not the attract loop)."""
+
+    scene: str
+    source: str
+
+
+@dataclass(frozen=True)
+class GameFinished(Event):
+    """A game ended. ``outcome`` against the agent: ``agent`` (it won), ``player``, ``draw``;
+    empty for two players, the attract loop and external games."""
+
+    scene: str
+    winner: str
+    moves: int
+    outcome: str = ""
+    attract: bool = False
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,16 @@ def parse_show(data: dict[str, Any], source: Path, scene_kinds: SceneKinds) -> S
     }
     gallery = config.gallery.model_copy(update={"folder": (base / config.gallery.folder).resolve()})
     posting = resolve_posting(config.posting, base)
-    return config.model_copy(update={"models": models, "gallery": gallery, "posting": posting})
+    scenes = [resolve_paths(scene, base) for scene in config.scenes]
+    return config.model_copy(
+        update={"models": models, "gallery": gallery, "posting": posting, "scenes": scenes}
+    )
+
+
+def resolve_paths(settings: SceneSettings, base: Path) -> SceneSettings:
+    """A scene's file settings (the game's agent table) relative to the show file."""
+    paths = {name: (base / value).resolve() for name, value in settings if isinstance(value, Path)}
+    return settings.model_copy(update=paths) if paths else settings
 
 
 def resolve_posting(posting: PostingSection, base: Path) -> PostingSection:
@@ -157,8 +166,13 @@ def _check_controls(data: dict[str, Any], kinds: dict[str, type[SceneSettings]])
     for table in ("keys", "gamepad_buttons"):
         actions = controls.get(table)
         for control, action in (actions or {}).items() if isinstance(actions, dict) else []:
-            target = action.partition(":")[2] if isinstance(action, str) else ""
-            if target and target not in live:
+            verb, _, target = action.partition(":") if isinstance(action, str) else ("", "", "")
+            if verb == "game" and "tictactoe" not in live:
+                problems.append(
+                    f"controls.{table}.{control}: {action!r} controls the stage game, and this "
+                    "show has no tictactoe scene."
+                )
+            elif verb in ("trigger", "scene") and target and target not in live:
                 close = difflib.get_close_matches(target, list(live), n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
                 problems.append(

@@ -118,11 +118,15 @@ class SceneSettings(Section):
 ActionName = Annotated[
     str,
     Field(
-        pattern=r"^(quit|next_scene|previous_scene|blackout|overlay|none|trigger(:.+)?|scene:.+)$"
+        pattern=r"^(quit|next_scene|previous_scene|blackout|overlay|none|trigger(:.+)?|scene:.+"
+        r"|game:(new|place|left|right|up|down|any|cell:[1-9]))$"
     ),
 ]
 """A control's action: ``quit``, ``next_scene``, ``previous_scene``, ``blackout``, ``overlay``,
-``trigger`` (the scene on screen), ``trigger:SCENE``, ``scene:SCENE``, or ``none`` (unbound)."""
+``trigger`` (the scene on screen), ``trigger:SCENE``, ``scene:SCENE``, ``none`` (unbound), or a
+stage-game control: ``game:place``, ``game:left|right|up|down`` (the cursor), ``game:cell:N``
+(N = 1-9, row by row from the top left, as on a phone keypad), ``game:new``,
+``game:any`` (wakes the attract loop)."""
 
 DEFAULT_KEYS: dict[str, str] = {
     "escape": "quit",

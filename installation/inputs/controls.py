@@ -7,6 +7,7 @@
 - ``quit``, ``next_scene``, ``previous_scene``, ``blackout`` (toggle), ``overlay`` (toggle)
 - ``trigger`` (the scene on screen), ``trigger:SCENE`` (that scene, even off screen)
 - ``scene:SCENE`` (switch to it)
+- ``game:place|left|right|up|down|new|any|cell:N`` (the stage game, ``scenes/tictactoe.py``)
 
 In a kiosk show (``kiosk = true``) single keys bound to ``quit`` do nothing: only holding the
 ``quit_chord`` for ``quit_hold_seconds`` quits, so a visitor cannot end the show by accident.
@@ -21,6 +22,7 @@ from installation.config.schema import ControlsSection
 from installation.events import (
     Blackout,
     Event,
+    GameInput,
     InputReceived,
     NextScene,
     PreviousScene,
@@ -49,6 +51,11 @@ def action_event(action: str, source: str, control: str) -> Event | None:
         return Trigger(name=source, target=target or None)
     if verb == "scene" and target:
         return SelectScene(target)
+    if verb == "game" and target:
+        what, _, number = target.partition(":")
+        if what == "cell":
+            return GameInput("cell", int(number) - 1, source)
+        return GameInput(what, None, source)
     return None
 
 

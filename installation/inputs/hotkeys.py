@@ -154,8 +154,8 @@ def hotkey_problems(hotkeys: Mapping[str, str], scenes: Collection[str] | None =
                 "blackout, overlay, trigger, trigger:SCENE, scene:SCENE, none)"
             )
             continue
-        target = action.partition(":")[2]
-        if scenes is not None and target and target not in scenes:
+        verb, _, target = action.partition(":")
+        if scenes is not None and verb in ("trigger", "scene") and target and target not in scenes:
             known = ", ".join(sorted(scenes))
             problems.append(f"{where}: no scene named {target!r}. Scenes: {known}.")
     return problems

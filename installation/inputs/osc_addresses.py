@@ -25,6 +25,8 @@ from installation.config.schema import OscBinding
 from installation.events import (
     Blackout,
     Event,
+    GameInput,
+    GameOver,
     NextScene,
     ParameterValue,
     PingReceived,
@@ -264,6 +266,26 @@ def _ping(values: list[Any], message: Message, facts: ShowFacts) -> Event:
     return PingReceived(_reply_to(values, message))
 
 
+def _game_move(values: list[Any], message: Message, facts: ShowFacts) -> Event:
+    _needs(facts, "tictactoe")
+    cell = values[0]
+    if not 0 <= cell <= 8:
+        raise Refused("cell must be 0..8 (row by row from the top left)")
+    return GameInput("cell", cell, source=f"osc {message.sender[0]}")
+
+
+def _game_new(message: Message, facts: ShowFacts) -> Event:
+    _needs(facts, "tictactoe")
+    return GameInput("new", source=f"osc {message.sender[0]}")
+
+
+def _game_over(values: list[Any], message: Message, facts: ShowFacts) -> Event:
+    _needs(facts, "rainbow")
+    winner, score, seed = values
+    winner = winner.strip() or "nobody"
+    return GameOver(winner, score, seed, None, "rainbow", "osc", at=message.received_at)
+
+
 PRESS = (Arg("press", "press", optional=True),)
 REPLY_PORT = (Arg("reply_port", "port", optional=True),)
 
@@ -341,6 +363,20 @@ STANDARD_ADDRESSES: tuple[Address, ...] = (
         "reply /installation/status to the sender (or to reply_port on the sender's host)",
     ),
     Address("/ping", REPLY_PORT, _ping, "reply /pong (sent by the frame loop: the show is alive)"),
+    Address(
+        "/game/move",
+        (Arg("cell", "int"),),
+        _game_move,
+        "the stage game: the player to move plays cell 0..8 (row by row from the top left)",
+    ),
+    Address("/game/new", PRESS, _press(_game_new), "the stage game: start a new game"),
+    Address(
+        "/game/over",
+        (Arg("winner", "text"), Arg("score", "number"), Arg("seed", "int", optional=True)),
+        _game_over,
+        "an external game ended: its rainbow is revealed (seed: which one; unset = from winner "
+        "and score), shown and posted like the stage game's",
+    ),
 )
 
 

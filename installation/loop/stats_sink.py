@@ -7,12 +7,17 @@ from collections import deque
 from installation.events import (
     Event,
     EventRefused,
+    GameFinished,
+    GameStarted,
     ImageRevealed,
     ParameterChanged,
     SceneChanged,
 )
 from installation.loop.stats import RunStats
 from installation.outputs.base import OutputSink
+
+OUTCOME_COUNTERS = {"agent": "agent_wins", "player": "agent_losses"}
+"""A game against the agent: who won (draws are counted for every game)."""
 
 
 class StatsSink(OutputSink):
@@ -28,15 +33,25 @@ class StatsSink(OutputSink):
 
     def __init__(self, stats: RunStats) -> None:
         self.stats = stats
-        self._unpresented: deque[float] = deque(maxlen=16)
+        self._unpresented: deque[tuple[float, str]] = deque(maxlen=16)
 
     def handle(self, event: Event) -> None:
+        if isinstance(event, GameStarted):
+            self.stats.count("games_started")
+        elif isinstance(event, GameFinished):
+            self.stats.count("games_finished")
+            if not event.winner:
+                self.stats.count("draws")
+            if event.outcome in OUTCOME_COUNTERS:
+                self.stats.count(OUTCOME_COUNTERS[event.outcome])
         if isinstance(event, ImageRevealed):
             self.stats.count("images_revealed")
             if event.trigger_at is None:
                 self.stats.time("trigger_to_frame", event.trigger_to_frame_ms)
+                if event.trigger == "game":
+                    self.stats.time("game_over_to_frame", event.trigger_to_frame_ms)
             else:
-                self._unpresented.append(event.trigger_at)
+                self._unpresented.append((event.trigger_at, event.trigger))
         elif isinstance(event, SceneChanged):
             self.stats.count("scene_switches")
         elif isinstance(event, ParameterChanged):
@@ -47,4 +62,7 @@ class StatsSink(OutputSink):
     def presented(self, at: float) -> None:
         """The frame loop presented a frame at ``at`` (``perf_counter``): time the reveals in it."""
         while self._unpresented:
-            self.stats.time("trigger_to_frame", (at - self._unpresented.popleft()) * 1000.0)
+            triggered, trigger = self._unpresented.popleft()
+            self.stats.time("trigger_to_frame", (at - triggered) * 1000.0)
+            if trigger == "game":  # a game's end, the show's own or an external one
+                self.stats.time("game_over_to_frame", (at - triggered) * 1000.0)

@@ -17,6 +17,7 @@ Nothing here waits: activating starts workers, deactivating only signals them.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,6 +29,9 @@ from installation.events import (
     Blackout,
     Event,
     EventRefused,
+    GameFinished,
+    GameInput,
+    GameOver,
     NextScene,
     ParameterChanged,
     ParameterValue,
@@ -64,6 +68,7 @@ class Director:
         crossfade_seconds: float,
         background: Colour = (0, 0, 0),
         emit: Callable[[Event], None] = _ignore,
+        inbox: list[Event] | None = None,
     ) -> None:
         if not scenes:
             raise ValueError("the director needs at least one scene")
@@ -81,6 +86,8 @@ class Director:
         self._blackout_level = 0.0
         self._now = 0.0
         self._refusals = ThrottledLog(log)
+        self.inbox: list[Event] = inbox if inbox is not None else []
+        """Input events scenes post (a game's ``GameOver``): handled in the same frame."""
 
     @property
     def current(self) -> Scene[Any]:
@@ -144,6 +151,7 @@ class Director:
             self._switch(back, now)
         for index in self._active_indices():
             self.scenes[index].update(now, routed.get(index, []))
+        self._handle_inbox(now)
         self._finish_fade(now)
         self._let_go_of_background()
         self._fade_blackout(elapsed)
@@ -163,6 +171,12 @@ class Director:
             self._blackout_on = not self._blackout_on if event.on is None else event.on
         elif isinstance(event, Trigger):
             self._route_trigger(event, now, routed)
+        elif isinstance(event, GameInput):
+            for index in self._active_indices():
+                if self.scenes[index].settings.kind == "tictactoe":
+                    routed.setdefault(index, []).append(event)
+        elif isinstance(event, GameOver):
+            self._game_over(event, now, routed)
         elif isinstance(event, SetParameter):
             self._set_parameter(event)
         elif isinstance(event, PointAt):
@@ -174,6 +188,34 @@ class Director:
         elif isinstance(event, StatusRequested):
             scene = self.incoming.name if self.incoming is not None else self.current.name
             self._emit(StatusReport(event.reply_to, scene, self._blackout_on))
+
+    def _handle_inbox(self, now: float) -> None:
+        """What scenes posted while updating, handled now rather than a frame later: a game's
+        end reaches the rainbow scene in the frame it happened (bounded: a few rounds)."""
+        for _ in range(4):
+            if not self.inbox:
+                return
+            events, self.inbox[:] = list(self.inbox), []
+            routed: dict[int, list[Event]] = {}
+            for event in events:
+                self._handle(event, now, routed)
+            for index, scene_events in routed.items():
+                if index in self._active_indices():
+                    self.scenes[index].update(now, scene_events)
+        self.inbox.clear()
+
+    def _game_over(self, event: GameOver, now: float, routed: dict[int, list[Event]]) -> None:
+        """A finished game's rainbow: a trigger for its scene with the game's seed and caption.
+        An external game (over OSC) is counted here; the show's own game counts itself."""
+        if event.source == "osc":
+            self._emit(GameFinished("external", event.winner, 0))
+        seed = event.seed
+        if seed is None:
+            digest = hashlib.sha256(f"game over:{event.winner}:{event.score:g}".encode()).digest()
+            seed = int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+        caption = event.caption or f"{event.winner} won with {event.score:g}"
+        trigger = Trigger("game", target=event.target, seed=seed, caption=caption, at=event.at)
+        self._route_trigger(trigger, now, routed)
 
     def _target_index(self) -> int:
         """Where next/previous count from: the incoming scene during a crossfade."""

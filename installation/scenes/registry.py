@@ -23,6 +23,7 @@ from installation.scenes.base import Scene, SequenceFactory
 from installation.scenes.latent_walk import LatentWalkScene, LatentWalkSettings
 from installation.scenes.lava_lamp import LavaLampScene, LavaLampSettings
 from installation.scenes.rainbow import RainbowScene, RainbowSettings, RequestFactory
+from installation.scenes.tictactoe import TicTacToeScene, TicTacToeSettings
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class SceneKit:
     make_sequence: SequenceFactory[Image]
     make_requests: RequestFactory
     emit: Callable[[Event], None]
+    post: Callable[[Event], None] = lambda event: None
+    """Where a scene posts an input event for the next frame (a game's ``GameOver``)."""
 
 
 SceneFactory = Callable[[Any, Model | None, SceneKit], Scene[Any]]
@@ -68,6 +71,7 @@ SCENE_KINDS: dict[str, SceneKind] = {
                 s, _needs_model(m), kit.make_sequence, kit.make_requests, kit.emit
             ),
         ),
+        SceneKind(TicTacToeSettings, lambda s, m, kit: TicTacToeScene(s, kit.post, kit.emit)),
     )
 }
 """Scene kind (the ``kind`` key of a ``[[scenes]]`` table) -> settings and factory."""

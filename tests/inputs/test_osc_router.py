@@ -10,6 +10,8 @@ import pytest
 from installation.config.schema import OscBinding
 from installation.events import (
     Blackout,
+    GameInput,
+    GameOver,
     NextScene,
     PingReceived,
     PointAt,
@@ -60,6 +62,8 @@ def route(data: bytes, counts: Counter[str] | None = None, **router: object) -> 
         (message("/show/status"), StatusRequested(LOOPBACK)),
         (message("/show/status", 9001), StatusRequested(("127.0.0.1", 9001))),
         (message("/ping"), PingReceived(LOOPBACK)),
+        (message("/game/over", "Team blue", 42, 7), GameOver("Team blue", 42, 7)),
+        (message("/game/over", " ", 1.5), GameOver("nobody", 1.5)),
     ],
 )  # fmt: skip
 def test_each_standard_address_makes_its_event(data: bytes, expected: object) -> None:
@@ -68,13 +72,23 @@ def test_each_standard_address_makes_its_event(data: bytes, expected: object) ->
     assert counts == Counter(osc_datagrams=1, osc_messages=1, osc_applied=1)
 
 
+def test_the_stage_games_addresses() -> None:
+    facts = FakeFacts(("tictactoe", "rainbow"))
+    counts: Counter[str] = Counter()
+    assert route(message("/game/move", 4), counts, facts=facts) == [GameInput("cell", 4, SRC)]
+    assert route(message("/game/new"), counts, facts=facts) == [GameInput("new", None, SRC)]
+    assert route(message("/game/move", 9), counts, facts=facts) == []  # cells are 0..8
+    assert route(message("/game/move", 4), counts) == []  # no game in this show
+    assert counts["osc_applied"] == 2 and counts["osc_rejected"] == 2
+
+
 def test_every_standard_address_is_covered_by_the_table_above() -> None:
     paths = {address.path for address in STANDARD_ADDRESSES}
     assert paths == {
         "/scene", "/scene/next", "/scene/previous", "/lava/rate", "/lava/hue",
         "/lava/saturation", "/lava/brightness", "/lava/reset", "/rainbow/trigger",
         "/rainbow/truncation", "/rainbow/walk", "/rainbow/latent", "/show/blackout",
-        "/show/status", "/ping",
+        "/show/status", "/ping", "/game/move", "/game/new", "/game/over",
     }  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""The tic-tac-toe agent: Q-learning by self-play (no torch), and its evaluation."""
