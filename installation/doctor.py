@@ -10,6 +10,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from installation.config.schema import ShowConfig
 from installation.errors import InstallationError
 from installation.models import onnx_runtime
 from installation.models.catalog import threads_per_model
@@ -87,6 +88,27 @@ def _models(show: Path) -> list[str]:
         )
         if spec.description:
             _line("", spec.description)
+    missing += _game_agents(config)
+    return missing
+
+
+def _game_agents(config: ShowConfig) -> list[str]:
+    """The stage game's agent table of each tictactoe scene (a JSON table, not an ONNX model)."""
+    from installation.scenes.tictactoe_agent import AgentError, load_table
+
+    missing: list[str] = []
+    for scene in config.scenes:
+        path = getattr(scene, "agent", None)
+        if scene.kind != "tictactoe" or not isinstance(path, Path):
+            continue
+        try:
+            table = load_table(path)
+        except AgentError as exc:
+            _line(scene.label, f"PROBLEM: {exc}")
+            missing.append(f"the game agent ({path})")
+            continue
+        _line(scene.label, f"tic-tac-toe agent, {len(table.values)} boards learned")
+        _line("", f"file {path}")
     return missing
 
 

@@ -133,3 +133,14 @@ def test_valid_controls_load_over_the_defaults(write_show: ShowWriter) -> None:
     assert controls.key_actions()["space"] == "trigger:lava_lamp"
     assert controls.key_actions()["escape"] == "quit"  # a default kept
     assert controls.gamepad_axes["lefty"].scene is None
+
+
+def test_game_controls_need_a_game_and_the_agent_path_is_relative(
+    write_show: ShowWriter, tmp_path: Path
+) -> None:
+    text = LAVA_SHOW + '\n[controls]\nkeys = { "1" = "game:cell:1" }\n'
+    with pytest.raises(ConfigError, match="controls the stage game, and this show has no"):
+        load_show(write_show(text))
+    game = '[[scenes]]\nkind = "tictactoe"\nagent = "tables/agent.json"\n'
+    config = load_show(write_show("[show]\nname = 'g'\n" + game))
+    assert config.scenes[0].agent == (tmp_path / "tables" / "agent.json").resolve()  # type: ignore[attr-defined]

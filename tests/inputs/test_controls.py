@@ -108,3 +108,16 @@ def test_every_config_action_has_an_event() -> None:
     assert action_event("trigger:rainbow", "t", "k") == Trigger("t", target="rainbow")
     assert action_event("scene:lamp", "t", "k") == SelectScene("lamp")
     assert action_event("explode", "t", "k") is None
+
+
+def test_stage_game_actions() -> None:
+    from installation.events import GameInput
+
+    assert action_event("game:cell:5", "keyboard", "5") == GameInput("cell", 4, "keyboard")
+    assert action_event("game:place", "gamepad 3", "a") == GameInput("place", None, "gamepad 3")
+    assert action_event("game:left", "gamepad 3", "dpleft") == GameInput("left", None, "gamepad 3")
+    controls = ControlsSection(keys={"7": "game:cell:7", "n": "game:new"})
+    events = ControlMap(controls).key_down("7", 0.0)
+    assert GameInput("cell", 6, "keyboard") in events
+    with pytest.raises(ValueError):
+        ControlsSection(keys={"0": "game:cell:0"})  # cells are 1-9

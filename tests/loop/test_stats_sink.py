@@ -44,3 +44,23 @@ def test_scene_switches_and_reveals_are_counted() -> None:
     sink.handle(SceneChanged("b", "a"))
     sink.handle(revealed(trigger_at=None))
     assert stats.counters() == {"scene_switches": 1, "images_revealed": 1}
+
+
+def test_games_are_counted_by_outcome() -> None:
+    from installation.events import GameFinished, GameStarted
+
+    stats = RunStats(30)
+    sink = StatsSink(stats)
+    sink.handle(GameStarted("game", "gamepad 0"))
+    for finished in (
+        GameFinished("game", "O", 6, "agent"),
+        GameFinished("game", "X", 7, "player"),
+        GameFinished("game", "", 9, "draw"),
+        GameFinished("game", "", 9, "", attract=True),
+        GameFinished("external", "Team blue", 0),
+    ):
+        sink.handle(finished)
+    counters = stats.counters()
+    assert counters == {
+        "games_started": 1, "games_finished": 5, "agent_wins": 1, "agent_losses": 1, "draws": 2,
+    }  # fmt: skip

@@ -332,3 +332,32 @@ def test_facts_for_input_threads_read_without_changing_anything() -> None:
     assert director.check_parameter("c", "x", 1.0) == "no scene named 'c'"
     assert "is not live" in (director.check_parameter("a", "nope", 1.0) or "")
     assert emitted == []
+
+
+def test_a_game_over_a_scene_posts_reaches_the_rainbow_in_the_same_frame() -> None:
+    from installation.events import GameFinished, GameOver
+
+    game, rainbow = FakeScene("game"), FakeScene("rainbow")
+    director, clock, emitted = make([game, rainbow], [0.0, 0.0], crossfade=0.0)
+    director.inbox.append(GameOver("X", 7, seed=99, caption="X won in 7 moves", source="game"))
+    run_frames(director, clock, 1)
+    (trigger,) = rainbow.events_seen()
+    assert trigger == Trigger("game", target="rainbow", seed=99, caption="X won in 7 moves")
+    assert director.current is rainbow and director.inbox == []
+    assert not any(isinstance(event, GameFinished) for event in emitted)  # the game counts itself
+
+
+def test_an_external_game_over_is_counted_and_gets_a_seed() -> None:
+    from installation.events import GameFinished, GameOver
+
+    game, rainbow = FakeScene("game"), FakeScene("rainbow")
+    director, clock, emitted = make([game, rainbow], [0.0, 0.0], crossfade=0.0)
+    run_frames(director, clock, 1, {0: [GameOver("Team blue", 42)]})
+    (trigger,) = rainbow.events_seen()
+    assert isinstance(trigger, Trigger) and trigger.caption == "Team blue won with 42"
+    assert trigger.seed is not None and 0 <= trigger.seed < 2**31
+    assert GameFinished("external", "Team blue", 0) in emitted
+    again, other = FakeScene("game"), FakeScene("rainbow")
+    director2, clock2, _ = make([again, other], [0.0, 0.0], crossfade=0.0)
+    run_frames(director2, clock2, 1, {0: [GameOver("Team blue", 42)]})
+    assert other.events_seen()[0] == trigger  # the same result, the same rainbow
