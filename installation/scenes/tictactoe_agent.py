@@ -13,12 +13,13 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.errors import ConfigError
 from installation.scenes.tictactoe_board import Board, canonical, key, moves
 
 FORMAT = "installation.tictactoe-q/1"
 
 
-class AgentError(ValueError):
+class AgentError(ConfigError):
     """The table file is missing or not an agent table."""
 
 
@@ -65,5 +66,11 @@ def load_table(path: Path) -> QTable:
         raise AgentError(f"The tic-tac-toe agent {path} cannot be read: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AgentError(f"{path} is not a tic-tac-toe agent table ({FORMAT})")
-    values = {int(k): tuple(float(v) for v in row) for k, row in data["q"].items()}
-    return QTable(values, dict(data.get("about", {})))
+    try:
+        values = {int(k): tuple(float(v) for v in row) for k, row in data["q"].items()}
+        about = dict(data.get("about", {}))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise AgentError(f"{path} is a damaged agent table ({exc!r}); train a new one") from None
+    if any(len(row) != 9 for row in values.values()):
+        raise AgentError(f"{path} is a damaged agent table (a row without 9 move values)")
+    return QTable(values, about)

@@ -141,3 +141,15 @@ def test_a_missing_agent_table_says_what_to_do(tmp_path: Path) -> None:
 
     with pytest.raises(AgentError, match="installation train tictactoe"):
         load_table(tmp_path / "missing.json")
+
+
+def test_a_damaged_agent_table_is_a_clear_error(tmp_path: Path) -> None:
+    from installation.scenes.tictactoe_agent import AgentError
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "installation.tictactoe-q/1", "q": {"1": [0.5]}}')
+    with pytest.raises(AgentError, match="damaged agent table"):
+        load_table(bad)
+    bad.write_text('{"format": "something else"}')
+    with pytest.raises(AgentError, match="is not a tic-tac-toe agent table"):
+        load_table(bad)
