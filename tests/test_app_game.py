@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image as PILImage
-from pythonosc.udp_client import SimpleUDPClient
 
 from installation.app import RunOptions, run_show
 from installation.inputs.base import InputSource, Post
@@ -19,7 +18,7 @@ from installation.scenes.registry import load_show
 from installation.scenes.tictactoe import game_seed
 from tests.conftest import ShowWriter
 from tests.inputs.virtual_gamepad import GAMECONTROLLER, VirtualGamepad
-from tests.test_app_osc import free_udp_port
+from tests.test_app_osc import free_udp_port, wait_for_show
 
 AGENT = (Path(__file__).parents[1] / "exported_models" / "tictactoe_agent.json").as_posix()
 SHOW = f"""
@@ -148,8 +147,7 @@ def test_a_game_over_osc_and_an_external_game_over(
     config = load_show(write_show(SHOW.replace("{port}", str(port))))
 
     def play() -> None:
-        client = SimpleUDPClient("127.0.0.1", port)
-        time.sleep(1.0)
+        client = wait_for_show(port)
         client.send_message("/game/new", [])
         for cell in MOVES:
             time.sleep(0.1)

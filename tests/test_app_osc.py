@@ -188,3 +188,21 @@ def test_a_bad_hotkey_stops_the_show_before_the_window_opens(write_show: ShowWri
     config = load_show(write_show(text))
     with pytest.raises(ConfigError, match="is not a hotkey"):
         run_show(config, RunOptions(headless=True, seconds=1.0))
+
+
+def wait_for_show(port: int, timeout: float = 20.0) -> SimpleUDPClient:
+    """A client of the show on ``port`` once its frame loop answers ``/ping`` (a datagram sent
+    before the server is up is lost, and start-up takes longer on a busy machine)."""
+    client = SimpleUDPClient("127.0.0.1", port)
+    client._sock.settimeout(0.1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        client.send_message("/ping", [])
+        try:
+            data = client._sock.recv(65536)
+        except (TimeoutError, ConnectionRefusedError):
+            continue
+        if any(timed.message.address == "/pong" for timed in OscPacket(data).messages):
+            client._sock.settimeout(None)
+            return client
+    raise AssertionError(f"no show answered /ping on port {port} in {timeout:g} s")

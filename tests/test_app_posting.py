@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image as PILImage
-from pythonosc.udp_client import SimpleUDPClient
 
 from installation.app import RunOptions, run_show
 from installation.outputs.publishers.outbox_store import OutboxStore
 from installation.scenes.registry import load_show
 from tests.conftest import ShowWriter
-from tests.test_app_osc import free_udp_port
+from tests.test_app_osc import free_udp_port, wait_for_show
 
 SHOW = """
 [show]
@@ -64,8 +62,7 @@ def test_a_show_posts_a_triggered_rainbow_and_periodic_frames(
     config = load_show(write_show(SHOW.replace("{port}", str(port))))
 
     def trigger() -> None:
-        time.sleep(1.2)
-        SimpleUDPClient("127.0.0.1", port).send_message("/rainbow/trigger", [7, "Game over!"])
+        wait_for_show(port).send_message("/rainbow/trigger", [7, "Game over!"])
 
     threading.Thread(target=trigger).start()
     stats = run_show(config, RunOptions(headless=True, seconds=3.6))
@@ -186,8 +183,7 @@ def test_a_show_posts_to_each_network_end_to_end(
         config = load_show(write_show(text))
 
         def trigger() -> None:
-            time.sleep(1.0)
-            SimpleUDPClient("127.0.0.1", port).send_message("/rainbow/trigger", [11, "Won!"])
+            wait_for_show(port).send_message("/rainbow/trigger", [11, "Won!"])
 
         threading.Thread(target=trigger).start()
         with caplog.at_level("DEBUG"):
