@@ -144,6 +144,7 @@ class RainbowScene(KeyframeScene[RainbowSettings]):
         self._requested = 0
         self._reveal: _Reveal | None = None
         self._pending: _Reveal | None = None
+        self._drifting = False
         self._previous: Image | None = None
         self._return_started: float | None = None
         self._next_auto: float | None = None
@@ -209,7 +210,9 @@ class RainbowScene(KeyframeScene[RainbowSettings]):
     # lifecycle -----------------------------------------------------------------------------
 
     def activate(self, now: float) -> None:
-        super().activate(now)
+        # The drift starts on the first update with no reveal pending: a trigger that wakes
+        # the scene (a game's end) gets the model to itself, so its rainbow comes sooner.
+        self._drifting = False
         self._now = now
         self._requests = self._make_requests(self._run_request, f"{self.name}-reveal")
         self._requests.start()
@@ -254,9 +257,19 @@ class RainbowScene(KeyframeScene[RainbowSettings]):
         if self._next_auto is not None and now >= self._next_auto:
             self._next_auto = now + self.settings.auto_reveal_seconds
             self.trigger(Trigger("auto"))
-        super().update(now, events)
+        if self._drifting:
+            super().update(now, events)
         self._collect(now)
+        if not self._drifting and self._pending is None:
+            self._drifting = True
+            super().activate(now)
+            super().update(now, events)
         self._maybe_return(now)
+
+    def ready(self) -> bool:
+        """A drift frame, or a revealed rainbow (woken by a trigger, it shows that first)."""
+        reveal = self._reveal
+        return super().ready() or (reveal is not None and reveal.image is not None)
 
     def _collect(self, now: float) -> None:
         pending = self._pending
@@ -298,7 +311,7 @@ class RainbowScene(KeyframeScene[RainbowSettings]):
                 self._anchor, self._epoch = reveal.z, self._epoch + 1
                 self.restart(now)
                 self._return_started = math.inf
-        elif self._return_started == math.inf and self.ready():
+        elif self._return_started == math.inf and super().ready():  # a drift frame exists
             self._return_started = now
         elif self._fraction(self._return_started) >= 1.0:
             self._reveal, self._previous, self._return_started = None, None, None

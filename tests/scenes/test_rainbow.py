@@ -164,3 +164,26 @@ def test_busy_while_a_threaded_reveal_is_being_generated(generator: OnnxModel) -
         assert not scene.busy() and len(events) == 1
     finally:
         scene.deactivate()
+
+
+def test_a_trigger_that_wakes_the_scene_gets_the_model_to_itself(generator: OnnxModel) -> None:
+    """Woken by a game's end, the scene generates the reveal first and only then starts its
+    drift, so the two do not share the cores while the visitors wait for their rainbow."""
+    events: list[Event] = []
+    scene = RainbowScene(settings(), generator, *_live(events))
+    scene.activate(0.0)
+    try:
+        scene.update(0.0, [Trigger("game", seed=3)])
+        assert scene.busy() and scene.current_image is None and not scene.ready()
+        deadline = time.monotonic() + 10.0
+        while scene.busy() and time.monotonic() < deadline:
+            scene.update(0.0, [])
+            time.sleep(0.005)
+        assert not scene.busy() and scene.ready()  # the reveal is up: the show can cut to it
+        assert [layer[0] for layer in scene.layers(1.0)] == [events[0].image]  # type: ignore[attr-defined]
+        while scene.current_image is None and time.monotonic() < deadline:
+            scene.update(0.1, [])  # the drift starts after the reveal
+            time.sleep(0.005)
+        assert scene.current_image is not None
+    finally:
+        scene.deactivate()
