@@ -232,7 +232,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    timeout = 60.0
+    timeout = 10.0  # an idle keep-alive connection is closed after 10 s
     server: _Server
 
     def setup(self) -> None:
