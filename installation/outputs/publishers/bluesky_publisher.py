@@ -18,15 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from atproto import Client, models
-from atproto_client.exceptions import (
+from atproto import Client, Request, models
+from atproto.exceptions import (
     AtProtocolError,
     BadRequestError,
     RateLimitExceededError,
     RequestErrorBase,
     UnauthorizedError,
 )
-from atproto_client.request import Request
 
 from installation.outputs.publishers.credentials import Secret
 from installation.outputs.publishers.file_publisher import render_plainly
