@@ -46,6 +46,11 @@ def check_template(template: str, fields: dict[str, object]) -> str:
     return template
 
 
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+"""The name of an environment variable that holds a credential (never the credential)."""
+Url = Annotated[str, Field(pattern=r"^https?://")]
+
+
 class _Table(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -61,8 +66,8 @@ class MastodonTarget(_Table):
     """A Mastodon account (any server). Token: Preferences > Development > New application."""
 
     kind: Literal["mastodon"]
-    base_url: str = Field("https://mastodon.social", pattern=r"^https?://")
-    access_token_env: str = Field("MASTODON_ACCESS_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    base_url: Url = "https://mastodon.social"
+    access_token_env: EnvName = "MASTODON_ACCESS_TOKEN"
     visibility: Literal["public", "unlisted", "private", "direct"] = "public"
 
     def credential_names(self) -> dict[str, str]:
@@ -73,27 +78,24 @@ class BlueskyTarget(_Table):
     """A Bluesky account: its handle and an app password (Settings > Privacy > App passwords)."""
 
     kind: Literal["bluesky"]
-    base_url: str = Field("https://bsky.social", pattern=r"^https?://")
-    handle_env: str = Field("BLUESKY_HANDLE", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    app_password_env: str = Field("BLUESKY_APP_PASSWORD", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    base_url: Url = "https://bsky.social"
+    handle_env: EnvName = "BLUESKY_HANDLE"
+    app_password_env: EnvName = "BLUESKY_APP_PASSWORD"
     max_image_bytes: int = Field(1_000_000, ge=10_000, le=50_000_000)
 
     def credential_names(self) -> dict[str, str]:
         return {"handle": self.handle_env, "app_password": self.app_password_env}
 
 
-_ENV = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
 class XTarget(_Table):
     """An X account through the v2 API with OAuth 1.0a user context (four keys)."""
 
     kind: Literal["x"]
-    base_url: str = Field("https://api.x.com", pattern=r"^https?://")
-    consumer_key_env: Annotated[str, _ENV] = "X_CONSUMER_KEY"
-    consumer_secret_env: Annotated[str, _ENV] = "X_CONSUMER_SECRET"
-    access_token_env: Annotated[str, _ENV] = "X_ACCESS_TOKEN"
-    access_token_secret_env: Annotated[str, _ENV] = "X_ACCESS_TOKEN_SECRET"
+    base_url: Url = "https://api.x.com"
+    consumer_key_env: EnvName = "X_CONSUMER_KEY"
+    consumer_secret_env: EnvName = "X_CONSUMER_SECRET"
+    access_token_env: EnvName = "X_ACCESS_TOKEN"
+    access_token_secret_env: EnvName = "X_ACCESS_TOKEN_SECRET"
     chunk_bytes: int = Field(
         1 << 20, ge=16 << 10, le=5 << 20, description="files larger are uploaded in chunks"
     )

@@ -44,7 +44,7 @@ class StatsSink(OutputSink):
                 self.stats.count("draws")
             if event.outcome in OUTCOME_COUNTERS:
                 self.stats.count(OUTCOME_COUNTERS[event.outcome])
-        if isinstance(event, ImageRevealed):
+        elif isinstance(event, ImageRevealed):
             self.stats.count("images_revealed")
             if event.trigger_at is None:
                 self.stats.time("trigger_to_frame", event.trigger_to_frame_ms)

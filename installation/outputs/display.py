@@ -445,8 +445,7 @@ class PygameDisplay:
 
     def snapshot(self) -> Image:
         """What the last frame drew (headless: the canvas), as an RGB image (height x width x 3)."""
-        surface = self._renderer.to_surface()
-        return np.ascontiguousarray(self._pg.surfarray.array3d(surface).swapaxes(0, 1))
+        return self.grab()()
 
 
 @contextmanager

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import queue
 import threading
 import time
@@ -20,6 +19,7 @@ from typing import Any
 from PIL import Image as PILImage
 
 from installation.events import Event, ImageRevealed
+from installation.outputs.atomic_file import atomic_png, atomic_write
 from installation.outputs.base import OutputSink
 
 log = logging.getLogger(__name__)
@@ -57,12 +57,6 @@ def file_sha256(path: Path) -> str:
     return _HASHES[path]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def gallery_stem(event: ImageRevealed) -> str:
     """The file name (without suffix) a revealed image is saved under: time, scene, seed."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(event.wall_time))
@@ -73,12 +67,9 @@ def gallery_stem(event: ImageRevealed) -> str:
 def save_reveal(folder: Path, event: ImageRevealed) -> Path:
     """Write ``<time>_<scene>_seed<N>.png`` and ``.json`` into ``folder``; returns the PNG path."""
     folder.mkdir(parents=True, exist_ok=True)
-    png = folder / f"{gallery_stem(event)}.png"
-    temporary = png.with_name(f".{png.name}.tmp")
-    PILImage.fromarray(event.image).save(temporary, format="PNG")
-    os.replace(temporary, png)
+    png = atomic_png(PILImage.fromarray(event.image), folder / f"{gallery_stem(event)}.png")
     record = record_for(event, png.name)
-    _atomic_write(png.with_suffix(".json"), (json.dumps(record, indent=1) + "\n").encode())
+    atomic_write(png.with_suffix(".json"), (json.dumps(record, indent=1) + "\n").encode())
     return png
 
 

@@ -39,20 +39,19 @@ def to_move(board: Board) -> int:
     return X if board.count(X) == board.count(O) else O
 
 
-def winner(board: Board) -> int:
-    """X or O when a line is theirs, else 0."""
-    for a, b, c in LINES:
-        if board[a] and board[a] == board[b] == board[c]:
-            return board[a]
-    return 0
-
-
 def winning_line(board: Board) -> tuple[int, int, int] | None:
+    """The first line that is all one mark, if any."""
     for line in LINES:
         a, b, c = line
         if board[a] and board[a] == board[b] == board[c]:
             return line
     return None
+
+
+def winner(board: Board) -> int:
+    """X or O when a line is theirs, else 0."""
+    line = winning_line(board)
+    return 0 if line is None else board[line[0]]
 
 
 def finished(board: Board) -> bool:

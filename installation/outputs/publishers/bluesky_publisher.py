@@ -12,7 +12,6 @@ the posting folder and reused; the SDK refreshes it and each refresh is saved to
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from atproto.exceptions import (
     UnauthorizedError,
 )
 
+from installation.outputs.atomic_file import atomic_write
 from installation.outputs.publishers.credentials import Secret
 from installation.outputs.publishers.file_publisher import render_plainly
 from installation.outputs.publishers.post import (
@@ -122,11 +122,7 @@ class BlueskyPublisher(Publisher):
 
     def _save(self, session_string: str) -> None:
         self.session_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.session_file.with_name(f".{self.session_file.name}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(session_string)
-        os.replace(temporary, self.session_file)
+        atomic_write(self.session_file, session_string.encode(), mode=0o600)
 
     # Posting ------------------------------------------------------------------------------
 
@@ -235,23 +231,24 @@ def _reset_of(exc: Exception) -> float | None:
     return reset if reset > time.time() else None
 
 
-def _error_code(exc: Exception) -> str:
-    """The XRPC error name of an answer (``RecordNotFound``, ``ExpiredToken``), else ''."""
+def _answer_field(exc: Exception, name: str) -> str:
+    """A field of an XRPC error answer (``error``: ``RecordNotFound``; ``message``), else ''."""
     if not isinstance(exc, RequestErrorBase) or exc.response is None:
         return ""
     content: Any = exc.response.content
-    code = content.get("error") if isinstance(content, dict) else getattr(content, "error", None)
-    return str(code or "")
+    value = content.get(name) if isinstance(content, dict) else getattr(content, name, None)
+    return str(value or "")
+
+
+def _error_code(exc: Exception) -> str:
+    """The XRPC error name of an answer (``RecordNotFound``, ``ExpiredToken``), else ''."""
+    return _answer_field(exc, "error")
 
 
 def _error_name(exc: Exception) -> str:
     if isinstance(exc, RequestErrorBase) and exc.response is not None:
-        content: Any = exc.response.content
-        error = getattr(content, "error", None)
-        message = getattr(content, "message", None)
-        if isinstance(content, dict):
-            error, message = content.get("error"), content.get("message")
-        detail = ": ".join(str(part) for part in (error, message) if part)
+        parts = (_error_code(exc), _answer_field(exc, "message"))
+        detail = ": ".join(part for part in parts if part)
         return f"HTTP {exc.response.status_code} {detail}".strip()
     cause = exc.__cause__ or exc
     return f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__

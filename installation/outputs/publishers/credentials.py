@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -97,9 +96,6 @@ def read_env_file(path: Path | None) -> dict[str, str]:
     return {key: value for key, value in dotenv_values(path).items() if value is not None}
 
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
 def credentials(
     names: Mapping[str, str],
     env_file: Path | None,
@@ -110,9 +106,7 @@ def credentials(
     from_file = read_env_file(env_file)
     found: dict[str, Secret] = {}
     missing: list[str] = []
-    for field, variable in names.items():
-        if not _NAME.match(variable):
-            raise ConfigError(f"{variable!r} is not an environment variable name")
+    for field, variable in names.items():  # the names were checked when the show loaded
         value = environment.get(variable) or from_file.get(variable)
         if value:
             found[field] = Secret(value.strip())

@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+from installation.outputs.atomic_file import atomic_write
 from installation.outputs.publishers.post import Post, Posted, Publisher, Rejected, Rendered, Retry
 from installation.outputs.publishers.post_images import image_size, mime_type
 
@@ -25,18 +26,12 @@ def render_plainly(post: Post) -> Rendered:
     return Rendered(post.caption, post.alt, data, mime_type(post.image), image_size(data))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def write_rendered(folder: Path, stem: str, rendered: Rendered, extra: dict[str, str]) -> Path:
     """``STEM.png|jpg`` plus ``STEM.json`` (text, alt, what was changed) in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     suffix = ".jpg" if rendered.mime_type == "image/jpeg" else ".png"
     image = folder / f"{stem}{suffix}"
-    _atomic_write(image, rendered.image)
+    atomic_write(image, rendered.image)
     record = {
         "text": rendered.text,
         "alt": rendered.alt,
@@ -46,7 +41,7 @@ def write_rendered(folder: Path, stem: str, rendered: Rendered, extra: dict[str,
         "notes": list(rendered.notes),
         **extra,
     }
-    _atomic_write(folder / f"{stem}.json", (json.dumps(record, indent=1) + "\n").encode())
+    atomic_write(folder / f"{stem}.json", (json.dumps(record, indent=1) + "\n").encode())
     return image
 
 

@@ -86,7 +86,6 @@ class Outbox:
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
         self._blocked: dict[str, float] = {}
         self._unavailable_logged: set[str] = set()
-        self._missing_targets: set[str] = set()
         self.dropped = 0
         self.idle = threading.Event()
         """Set when nothing this run can send is left queued (``outbox send`` waits for it)."""
@@ -183,17 +182,32 @@ class Outbox:
         """Sleep until the next item is due, a rate limit or the hourly cap lifts, or new work
         arrives; at most a second (never a busy wait: what is due now was just tried)."""
         now = time.time()
-        wakes = [store.next_wake(frozenset(self._missing_targets)) or math.inf]
+        unsendable = self._unsendable(store)
+        wakes = [store.next_wake(unsendable) or math.inf]
         wakes += [*self._blocked.values(), self._cap_free(store, now)]
         later = [wake - now for wake in wakes if wake > now]
-        if not (store.queued_targets() - self._missing_targets) and self._jobs.empty():
+        if not (store.queued_targets() - unsendable) and self._jobs.empty():
             self.idle.set()
         self._wake.wait(timeout=min([IDLE_WAKE_SECONDS, *later]))
         self._wake.clear()
 
-    def _blocked_now(self, now: float) -> frozenset[str]:
+    def _held_back(self, store: OutboxStore, now: float) -> frozenset[str]:
+        """Targets not to send to now: rate-limited ones, and those this run cannot send to."""
         self._blocked = {t: until for t, until in self._blocked.items() if until > now}
-        return frozenset(self._blocked) | frozenset(self._missing_targets)
+        return frozenset(self._blocked) | self._unsendable(store)
+
+    def _unsendable(self, store: OutboxStore) -> frozenset[str]:
+        """Targets with queued posts and no publisher this run (missing credentials, or gone
+        from the show): their posts wait, queued, for a run that can send them."""
+        unsendable = frozenset(store.queued_targets() - self.publishers.keys())
+        for target in unsendable - self._unavailable_logged:
+            self._unavailable_logged.add(target)
+            log.error(
+                "outbox: posts for %r wait: this run has no such target (missing credentials, "
+                "or it left the show); `installation doctor` says why",
+                target,
+            )
+        return unsendable
 
     def _cap_free(self, store: OutboxStore, now: float) -> float:
         """When the hourly cap lets the next post out (``now`` when it already does)."""
@@ -206,27 +220,11 @@ class Outbox:
         now = time.time()
         if self._cap_free(store, now) > now:
             return False
-        item = store.next_due(now, self._blocked_now(now))
+        item = store.next_due(now, self._held_back(store, now))
         if item is None:
             return False
-        publisher = self.publishers.get(item.target)
-        if publisher is None:
-            self._hold_for_missing(item)
-            return True
-        self._attempt(store, store.claim(item.id, now), publisher)
+        self._attempt(store, store.claim(item.id, now), self.publishers[item.target])
         return True
-
-    def _hold_for_missing(self, item: Item) -> None:
-        """A target this run cannot send to (no credentials, removed from the show): its items
-        wait, queued, for a run that can."""
-        self._missing_targets.add(item.target)
-        if item.target not in self._unavailable_logged:
-            self._unavailable_logged.add(item.target)
-            log.error(
-                "outbox: posts for %r wait: this run has no such target (missing credentials, "
-                "or it left the show); `installation doctor` says why",
-                item.target,
-            )
 
     def _attempt(self, store: OutboxStore, item: Item, publisher: Publisher) -> None:
         post = Post(

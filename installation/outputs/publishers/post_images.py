@@ -9,6 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image as PILImage
 
+from installation.outputs.atomic_file import atomic_png
+
 MIME_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
@@ -19,10 +21,7 @@ def write_png(image: NDArray[np.uint8], path: Path, min_width: int = 0) -> Path:
         height = round(picture.height * min_width / picture.width)
         picture = picture.resize((min_width, height), PILImage.Resampling.LANCZOS)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    picture.save(temporary, format="PNG")
-    temporary.replace(path)
-    return path
+    return atomic_png(picture, path)
 
 
 def mime_type(path: Path) -> str:
