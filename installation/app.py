@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from installation.canvas import Image
@@ -21,6 +22,7 @@ from installation.errors import ConfigError, InputError
 from installation.events import Event, EventQueue
 from installation.inputs.base import InputSource, start_sources, stop_sources
 from installation.inputs.controls import ControlMap
+from installation.inputs.gaze import GazeInput
 from installation.inputs.hotkeys import GlobalHotkeys, hotkey_problems
 from installation.inputs.osc import OscInput
 from installation.inputs.osc_addresses import OscAddressSpace
@@ -125,6 +127,8 @@ class RunOptions:
     """False: nothing is posted (the outbox is left as it is)."""
     dry_run: bool = False
     """Posts are rendered into the posting folder's ``dry-run`` and never sent."""
+    camera: bool = True
+    """False: no camera and no gaze, whatever the show says."""
 
 
 def run_show(
@@ -136,7 +140,7 @@ def run_show(
     """Load models, open the display, run the frame loop; return the run's stats.
 
     ``extra_sources`` are started beside the window's input, the OSC server and the global
-    hotkeys (tests, benchmarks, and the next inputs: camera).
+    hotkeys and the camera (tests and benchmarks add their own).
     """
     sys.setswitchinterval(0.001)  # model workers' Python bits must not hold the GIL for 5 ms
     scene_names = {s.label for s in config.scenes} | {s.kind for s in config.scenes}
@@ -194,6 +198,9 @@ def run_show(
     osc_source = osc_input(config, director, stats, options.osc_port) if osc_enabled else None
     if osc_source is not None:
         network.append(osc_source)
+    gaze = gaze_input(config, stats, options)
+    if gaze is not None:
+        network.append(gaze)
     hotkeys = GlobalHotkeys(config.controls)
     if hotkeys.hotkeys:  # a show without hotkeys needs no warning that it has none
         network.append(hotkeys)
@@ -242,6 +249,24 @@ def run_show(
         if lock is not None:
             lock.release()
     return stats
+
+
+def with_camera(config: ShowConfig, source: str | None) -> ShowConfig:
+    """The show with its camera replaced by ``source`` (``--camera``): an index, file or URL."""
+    if source is None:
+        return config
+    value: int | str = int(source) if source.isdigit() else source
+    camera = config.camera.model_copy(update={"source": value, "enabled": True})
+    return config.model_copy(update={"camera": camera.resolved(Path.cwd())})
+
+
+def gaze_input(config: ShowConfig, stats: RunStats, options: RunOptions) -> GazeInput | None:
+    """The camera and gaze source when the show has a camera (None: ``--no-camera``)."""
+    if not (options.camera and config.camera.enabled and config.gaze.enabled):
+        return None
+    return GazeInput(
+        config.camera, config.gaze, config.controls.gaze, count=stats.count, timing=stats.time
+    )
 
 
 def posting_outbox(

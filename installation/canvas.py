@@ -34,8 +34,11 @@ class Canvas(Protocol):
 
     def clear(self, colour: Colour) -> None: ...
 
-    def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
-        """Scale ``image`` smoothly onto the canvas, centred; keeps aspect unless ``stretch``."""
+    def draw_image(
+        self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain", box: Rect | None = None
+    ) -> None:
+        """Scale ``image`` smoothly onto the canvas (or into ``box``), centred; keeps aspect
+        unless ``stretch``."""
 
     def draw_rect(self, rect: Rect, colour: Colour, *, alpha: float = 1.0, width: int = 0) -> None:
         """A rectangle: filled when ``width`` is 0, else an outline ``width`` pixels wide."""

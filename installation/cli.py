@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from installation.errors import InstallationError
+from installation.gaze_commands import add_gaze_commands
 
 DEFAULT_SHOW = Path("show_configs/default.toml")
 EXIT_USER_ERROR = 2
@@ -49,7 +50,18 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="posts are rendered into the posting folder's dry-run/ and never sent",
     )
     run.add_argument("--no-posting", action="store_true", help="post nothing this run")
+    _add_camera(run)
+    run.add_argument("--no-camera", action="store_true", help="no camera and no gaze this run")
     run.set_defaults(handler=_cmd_run)
+
+
+def _add_camera(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--camera",
+        metavar="SOURCE",
+        help="camera to use: a device index (0), a video file or a stream URL (overrides "
+        "[camera] source and turns the camera on)",
+    )
 
 
 def _port(lowest: int) -> Callable[[str], int]:
@@ -245,14 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_osc(sub)
     _add_outbox(sub)
     _add_training(sub)
+    add_gaze_commands(sub)
     return parser
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from installation.app import RunOptions, run_show
+    from installation.app import RunOptions, run_show, with_camera
     from installation.scenes.registry import load_show
 
-    config = load_show(args.show)
+    config = with_camera(load_show(args.show), args.camera)
     options = RunOptions(
         headless=args.headless,
         windowed=args.windowed,
@@ -262,6 +275,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         osc=not args.no_osc,
         posting=not args.no_posting,
         dry_run=args.dry_run,
+        camera=not args.no_camera,
     )
     stats = run_show(config, options)
     summary = stats.as_dict()

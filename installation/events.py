@@ -142,6 +142,29 @@ class PointAt(Event):
     source: str = "manual"
 
 
+GazeState = str
+"""``no_camera``, ``no_face``, ``uncalibrated`` (eyes seen, no gaze model yet) or ``tracking``."""
+
+
+@dataclass(frozen=True, eq=False)
+class GazeSeen(Event):
+    """What the camera's gaze tracker sees now, for the operator overlay (each camera frame).
+
+    ``point`` is the smoothed gaze point in [0, 1]^2 (None unless ``tracking``); ``face`` and
+    ``eyes`` are boxes (x, y, w, h) as shares of the camera frame; ``thumbnail`` is a small
+    RGB copy of the camera frame. It lives in memory only: nothing saves, posts or sends it.
+    ``latency_ms`` is from the camera frame's arrival to this event.
+    """
+
+    state: GazeState
+    confidence: float = 0.0
+    point: tuple[float, float] | None = None
+    face: tuple[float, float, float, float] | None = None
+    eyes: tuple[tuple[float, float, float, float], ...] = ()
+    thumbnail: NDArray[np.uint8] | None = None
+    latency_ms: float = 0.0
+
+
 @dataclass(frozen=True)
 class StatusRequested(Event):
     """A peer asked what the show is doing (``/show/status``); the answer goes to ``reply_to``."""

@@ -56,8 +56,10 @@ class RecordingCanvas:
         self.cleared.append(colour)
         self.drawn = []
 
-    def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
-        self.drawn.append(Drawn("image", alpha, image=image, fit=fit))
+    def draw_image(
+        self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain", box: Rect | None = None
+    ) -> None:
+        self.drawn.append(Drawn("image", alpha, image=image, fit=fit, geometry=box or ()))
 
     def draw_rect(self, rect: Rect, colour: Colour, *, alpha: float = 1.0, width: int = 0) -> None:
         self.drawn.append(Drawn("rect", alpha, colour=colour, geometry=(rect, width)))

@@ -79,9 +79,10 @@ def parse_show(data: dict[str, Any], source: Path, scene_kinds: SceneKinds) -> S
     gallery = config.gallery.model_copy(update={"folder": (base / config.gallery.folder).resolve()})
     posting = resolve_posting(config.posting, base)
     scenes = [resolve_paths(scene, base) for scene in config.scenes]
-    return config.model_copy(
-        update={"models": models, "gallery": gallery, "posting": posting, "scenes": scenes}
-    )
+    update = {"models": models, "gallery": gallery, "posting": posting, "scenes": scenes}
+    update["camera"] = config.camera.resolved(base)
+    update["gaze"] = config.gaze.resolved(base, source.stem)
+    return config.model_copy(update=update)
 
 
 def resolve_paths(settings: SceneSettings, base: Path) -> SceneSettings:
@@ -161,31 +162,41 @@ def _check_controls(data: dict[str, Any], kinds: dict[str, type[SceneSettings]])
             parameters = kinds[scene["kind"]].live_parameters
             label = scene_label(scene.get("name"), str(scene["kind"]))
             live[str(label)] = live[str(scene["kind"])] = parameters
-    known = ", ".join(sorted(live))
     problems: list[str] = []
-    for table in ("keys", "gamepad_buttons"):
-        actions = controls.get(table)
-        for control, action in (actions or {}).items() if isinstance(actions, dict) else []:
-            verb, _, target = action.partition(":") if isinstance(action, str) else ("", "", "")
-            if verb == "game" and "tictactoe" not in live:
-                problems.append(
-                    f"controls.{table}.{control}: {action!r} controls the stage game, and this "
-                    "show has no tictactoe scene."
-                )
-            elif verb in ("trigger", "scene") and target and target not in live:
-                close = difflib.get_close_matches(target, list(live), n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
-                problems.append(
-                    f"controls.{table}.{control}: no scene named {target!r}.{hint} Scenes: {known}."
-                )
+    raw_gaze = controls.get("gaze")
+    gaze: dict[str, Any] = raw_gaze if isinstance(raw_gaze, dict) else {}
+    actions: list[tuple[str, object]] = [
+        (f"controls.{table}.{control}", action)
+        for table in ("keys", "gamepad_buttons")
+        if isinstance(controls.get(table), dict)
+        for control, action in controls[table].items()
+    ]
+    if "dwell_action" in gaze:
+        actions.append(("controls.gaze.dwell_action", gaze["dwell_action"]))
+    for where, action in actions:
+        verb, _, target = action.partition(":") if isinstance(action, str) else ("", "", "")
+        if verb == "game" and "tictactoe" not in live:
+            problems.append(
+                f"{where}: {action!r} controls the stage game, and this show has no tictactoe "
+                "scene."
+            )
+        elif verb in ("trigger", "scene") and target and target not in live:
+            problems.append(f"{where}: {_no_scene(target, live)}")
+    points = gaze.get("point", ())
+    for index, scene in enumerate(points if isinstance(points, list) else []):
+        if isinstance(scene, str) and scene not in live:
+            problems.append(f"controls.gaze.point[{index}]: {_no_scene(scene, live)}")
     axes = controls.get("gamepad_axes")
-    for axis, binding in axes.items() if isinstance(axes, dict) else []:
+    bindings = [
+        (f"controls.gamepad_axes.{axis}", binding)
+        for axis, binding in (axes.items() if isinstance(axes, dict) else [])
+    ] + [(f"controls.gaze.{axis}", gaze[axis]) for axis in ("x", "y") if axis in gaze]
+    for where, binding in bindings:
         if not isinstance(binding, dict):
             continue
-        where = f"controls.gamepad_axes.{axis}"
         scene = binding.get("scene")
         if scene is not None and scene not in live:
-            problems.append(f"{where}.scene: no scene named {scene!r}. Scenes: {known}.")
+            problems.append(f"{where}.scene: {_no_scene(scene, live)}")
             continue
         parameters = live[scene] if scene is not None else frozenset().union(*live.values())
         parameter = binding.get("parameter")
@@ -195,6 +206,12 @@ def _check_controls(data: dict[str, Any], kinds: dict[str, type[SceneSettings]])
                 f"Live parameters: {', '.join(sorted(parameters)) or 'none'}."
             )
     return problems
+
+
+def _no_scene(name: object, live: dict[str, frozenset[str]]) -> str:
+    close = difflib.get_close_matches(str(name), list(live), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return f"no scene named {name!r}.{hint} Scenes: {', '.join(sorted(live))}."
 
 
 def _describe(error: ErrorDetails, schema: type[ShowConfig], tags: list[str]) -> str:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
+from installation.config.gaze_schema import CameraSection, GazeSection
 from installation.config.posting_schema import PostingSection
 
 ProviderName = Literal["tensorrt", "cuda", "cpu"]
@@ -177,6 +178,28 @@ class OscBinding(Section):
     )
 
 
+class GazeControls(Section):
+    """``[controls.gaze]``: what a visitor's gaze point steers (``[gaze]`` tracks it).
+
+    ``point`` names the scenes steered to where the visitor looks (the rainbow's latent plane,
+    the lava lamp's stirring); ``x`` and ``y`` may each set a live parameter, like a gamepad
+    axis (0 = left/top of the screen maps to ``low``). A look held within ``dwell_radius`` (a
+    share of the screen's width) for ``dwell_seconds`` does ``dwell_action`` (``none``: nothing),
+    then not again for ``dwell_cooldown_seconds``.
+    """
+
+    point: tuple[str, ...] = Field(
+        (), description="scenes (name or kind) steered by the gaze point; () = the one on screen"
+    )
+    steer: bool = Field(True, description="false: the gaze point steers no scene")
+    x: AxisBinding | None = None
+    y: AxisBinding | None = None
+    dwell_seconds: float = Field(2.5, gt=0.0, le=600.0)
+    dwell_radius: float = Field(0.08, gt=0.0, le=1.0)
+    dwell_action: ActionName = "trigger"
+    dwell_cooldown_seconds: float = Field(8.0, ge=0.0, le=3600.0)
+
+
 class ControlsSection(Section):
     """``[controls]``: which key, gamepad button or axis does what (merged over the defaults)."""
 
@@ -194,6 +217,7 @@ class ControlsSection(Section):
     osc: dict[str, OscBinding] = Field(
         default_factory=dict, description="OSC addresses of this rig -> standard addresses"
     )
+    gaze: GazeControls = GazeControls()
     hotkeys: dict[str, ActionName] = Field(
         default_factory=dict,
         description="global operator hotkeys (pynput syntax, e.g. '<ctrl>+<alt>+n'): work "
@@ -270,6 +294,8 @@ class ShowConfig(Section):
     controls: ControlsSection = ControlsSection()
     osc: OscSection = OscSection()
     posting: PostingSection = PostingSection()
+    camera: CameraSection = CameraSection()
+    gaze: GazeSection = GazeSection()
     models: dict[str, ModelEntry] = Field(default_factory=dict)
     scenes: list[SceneSettings] = Field(min_length=1)
 

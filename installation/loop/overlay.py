@@ -3,6 +3,8 @@
 A translucent panel in the top-left corner shows the fps measured over about the last second,
 a sparkline of the last frame intervals (late ones in a warning colour, a faint line at the
 frame budget), the execution provider of each model, and the last input the show received.
+With a camera, a second panel in the top-right corner shows the camera's view with the face
+and eyes found, the gaze state, and a ring where the visitor looks (``gaze_panel.py``).
 It draws only through ``Canvas`` calls, scaled to the canvas height, so it reads the same at
 960x540 and at 1920x1080; its memory is fixed (a ring buffer of intervals), and ``draw`` costs
 a handful of canvas calls: bars of equal height are merged into one rectangle.
@@ -16,7 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from installation.canvas import Canvas, Colour
-from installation.events import DeviceChanged, Event, InputReceived
+from installation.events import DeviceChanged, Event, GazeSeen, InputReceived
+from installation.loop.gaze_panel import draw_camera, draw_point
 
 PANEL: Colour = (0, 0, 0)
 PANEL_ALPHA = 0.62
@@ -82,6 +85,8 @@ class StatsOverlay:
         self._count = 0
         self._last_input: str | None = None
         self._last_input_at = 0.0
+        self._gaze: GazeSeen | None = None
+        """The camera's newest view (shows with a camera only): thumbnail, eyes, point."""
 
     def toggle(self) -> None:
         self.visible = not self.visible
@@ -107,7 +112,12 @@ class StatsOverlay:
         self._count = min(self._count + 1, self.history)
 
     def saw(self, events: Sequence[Event], now: float) -> None:
-        """Remember the newest input or device change among ``events`` as the last input."""
+        """Remember the newest input or device change among ``events`` as the last input,
+        and the newest gaze view."""
+        for event in reversed(events):
+            if isinstance(event, GazeSeen):
+                self._gaze = event
+                break
         for event in reversed(events):
             if isinstance(event, InputReceived):
                 self._remember(f"{event.source}: {event.what}", now)
@@ -181,6 +191,11 @@ class StatsOverlay:
             canvas.draw_text(f"{name}: {provider}", (x, y), TEXT, size=small)
             y += small + 4 * u
         canvas.draw_text(f"input: {self.last_input(now)}", (x, y), TEXT, size=small)
+        if self._gaze is not None:
+            camera_width = 200 * u
+            box = (canvas.size[0] - camera_width - left, top, camera_width, 172 * u)
+            draw_camera(canvas, self._gaze, box)
+            draw_point(canvas, self._gaze)
 
     def _draw_sparkline(
         self, canvas: Canvas, intervals: NDArray[np.float64], box: tuple[float, float, float, float]

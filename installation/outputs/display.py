@@ -177,6 +177,15 @@ class PygameDisplay:
     def size(self) -> tuple[int, int]:
         return self._render_size
 
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """The window's size in screen pixels (the render size before it opens)."""
+        window = getattr(self, "_window", None)
+        if window is None:
+            return self._render_size
+        width, height = window.size
+        return int(width), int(height)
+
     def open(self) -> None:
         pg = self._pg
         if self.headless:
@@ -266,7 +275,9 @@ class PygameDisplay:
         self._renderer.draw_color = (*colour, 255)
         self._renderer.clear()
 
-    def draw_image(self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain") -> None:
+    def draw_image(
+        self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain", box: Rect | None = None
+    ) -> None:
         if alpha <= 0.0:
             return
         pg = self._pg
@@ -282,7 +293,12 @@ class PygameDisplay:
         surface = pg.image.frombuffer(np.ascontiguousarray(image), (width, height), "RGB")
         texture.update(surface)
         texture.alpha = _opacity(alpha)
-        texture.draw(dstrect=fitted_rect((width, height), self._render_size, fit))
+        if box is None:
+            texture.draw(dstrect=fitted_rect((width, height), self._render_size, fit))
+            return
+        left, top, box_width, box_height = (round(v) for v in box)
+        x, y, w, h = fitted_rect((width, height), (box_width, box_height), fit)
+        texture.draw(dstrect=(left + x, top + y, w, h))
 
     def draw_rect(self, rect: Rect, colour: Colour, *, alpha: float = 1.0, width: int = 0) -> None:
         if alpha <= 0.0:
