@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 BgrImage = NDArray[np.uint8]
 """A camera frame: height x width x 3, BGR (OpenCV's order)."""
 
-cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # our one line says it
 
 
 class FrameReader(Protocol):
@@ -78,7 +77,14 @@ def open_capture(settings: CameraSection) -> FrameReader:
     """Open the show's camera, video file or stream; ``InputError`` says why it cannot."""
     source = settings.source
     if isinstance(source, int):
-        capture = cv2.VideoCapture(source)
+        # OpenCV logs an ERROR line of its own on every try at a missing device; the camera
+        # thread says it once, clearly, and retries quietly. Only this call is silenced.
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            capture = cv2.VideoCapture(source)
+        finally:
+            cv2.utils.logging.setLogLevel(level)
         if capture.isOpened():
             capture.set(cv2.CAP_PROP_FRAME_WIDTH, settings.width)
             capture.set(cv2.CAP_PROP_FRAME_HEIGHT, settings.height)
