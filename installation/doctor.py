@@ -205,6 +205,57 @@ def _posting(show: Path, online: bool) -> list[str]:
     return missing
 
 
+def _camera(show: Path) -> list[str]:
+    """The camera (tried once: one frame) and the show's gaze calibration."""
+    from installation.inputs.camera import open_capture
+    from installation.inputs.eyes import FACE_CASCADE, cascade
+    from installation.inputs.gaze import load_gaze_model
+
+    try:
+        config = load_show(show)
+    except InstallationError:
+        return []  # already reported with the models
+    print(f"Camera and gaze of {show}")
+    if not config.camera.enabled:
+        _line("camera", "off ([camera] enabled = false): no gaze")
+        return []
+    camera = config.camera
+    try:
+        reader = open_capture(camera)
+        frame = reader.read()
+        reader.close()
+        if frame is None:
+            _line(
+                "camera", f"{camera.describe} opens but gives no frame: the show runs without gaze"
+            )
+        else:
+            height, width = frame.shape[:2]
+            _line("camera", f"{camera.describe}: delivers {width}x{height} frames")
+    except InstallationError as exc:
+        _line("camera", f"{camera.describe} NOT available ({exc}): the show runs without gaze")
+    missing: list[str] = []
+    try:
+        cascade(FACE_CASCADE)
+        _line("detector", "OpenCV Haar cascades (face, eyes) found in opencv-python")
+    except InstallationError as exc:
+        _line("detector", f"PROBLEM: {exc}")
+        missing.append("the Haar cascades (opencv-python<5)")
+    path = config.gaze.calibration
+    try:
+        model = load_gaze_model(path) if path is not None else None
+    except InstallationError as exc:
+        _line("calibration", f"PROBLEM: {exc}")
+        return [*missing, f"a working gaze model ({path})"]
+    if model is None:
+        _line("calibration", f"none at {path}: run `installation calibrate {show}`")
+        return missing
+    meta = model.model.spec.metadata
+    error = meta.get("validation_mean_degrees", "?")
+    _line("calibration", f"{path}: validation error {error}° mean")
+    _line("", meta.get("installation.trained_on", ""))
+    return missing
+
+
 def run_doctor(show: Path, online: bool = False) -> int:
     """Print the report; exit 0 when the show can run here, 1 when something is missing."""
     _versions()
@@ -212,6 +263,7 @@ def run_doctor(show: Path, online: bool = False) -> int:
     missing = _models(show)
     _osc(show)
     missing += _posting(show, online)
+    missing += _camera(show)
     print("Summary")
     if not any(p in usable for p in onnx_runtime.GPU_PROVIDERS):
         _line("GPU", "none usable: models run on the CPU (see the reasons above)")
