@@ -115,9 +115,14 @@ class _Sampler:
 
     def _frame(self, frame: CameraFrame) -> None:
         first = self._first
-        if first is None or frame.connection != first.connection:
-            self._first = first = frame  # the sequence starts (over) with this camera take
+        if first is None:
+            self._first = first = frame  # the sequence starts with this camera frame
             self.first_frame.set()
+        elif frame.connection != first.connection:
+            raise InputError(
+                f"{self.camera.describe} was lost during the calibration (unplugged, or the "
+                "video ended before the sequence did); calibrate again; nothing was saved"
+            )
         step = self.plan.step(frame.index - first.index, self.clicks.count)
         if step.done:
             self.step = step

@@ -1,0 +1,288 @@
+"""Gaze tracking measured (issue 14): speed, detection on a real photograph, accuracy on
+synthetic eyes, and the gallery show without a camera or with one that disappears.
+
+``speed``: the per-frame work (face and eye detection, features, the ONNX regressor) on
+640x480 synthetic camera frames, on this machine's 2 cores: median and p95 ms; and camera
+frame to updated gaze point through the real ``GazeInput`` fed by a video file
+(``timings_ms.camera_to_gaze``).
+
+``detection``: ``skimage.data.astronaut()`` (a real photograph inside scikit-image's wheel),
+moved, scaled and relit across the frames of a generated video: the share of frames in which
+the face and both eyes are found by the cascades in that frame.
+
+``accuracy``: synthetic recordings (``tests/synthetic_gaze.py``: the photograph's eyes replaced
+by a parametric eye model looking at known screen points, with head movement, skin tone and
+lighting varied) run through ``installation gaze eval --refit``: fitted on the recording's
+calibration targets, measured on its held-out validation targets, in degrees. Synthetic: it
+says what the pipeline can resolve, not what a real webcam in a real room gives.
+
+``show``: ``installation run show_configs/gallery.toml --headless`` with no camera (a device
+index that does not exist), and with a video file that plays, ends and is deleted mid-run
+(the camera disappears), each ``--seconds`` long: on_time_ratio.
+
+    python benchmarks/gaze.py speed --json benchmarks/results/gaze_speed.json
+    python benchmarks/gaze.py detection --frames 600 --json benchmarks/results/gaze_detection.json
+    python benchmarks/gaze.py accuracy --repeat 3 --json benchmarks/results/gaze_accuracy.json
+    python benchmarks/gaze.py show --seconds 60 --repeat 2 --json benchmarks/results/gaze_show.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from headless_run import ROOT, run_headless, steal_seconds
+
+sys.path.insert(0, str(ROOT))
+
+from installation.gaze_tools import evaluate_recording, fit, recording_samples
+from installation.inputs.eyes import EyeTracker
+from installation.inputs.gaze import GazeEstimator, GazeModel, load_gaze_model
+from installation.inputs.gaze_recording import read_recording
+from tests.synthetic_gaze import (
+    ScreenGeometry,
+    SyntheticCamera,
+    moved_photo_frames,
+    write_recording,
+    write_video,
+)
+
+GEOMETRY = ScreenGeometry(1920, 1080, 53.1, 29.9, 65.0)
+
+
+def plan_targets() -> list[tuple[float, float, str]]:
+    from installation.inputs.calibration_plan import CALIBRATION_TARGETS, VALIDATION_TARGETS
+
+    return [(x, y, "calibrate") for x, y in CALIBRATION_TARGETS] + [
+        (x, y, "validate") for x, y in VALIDATION_TARGETS
+    ]
+
+
+def synthetic_recording(folder: Path, seed: int, head_motion: float = 1.0) -> Path:
+    camera = SyntheticCamera(GEOMETRY)
+    return write_recording(
+        folder, camera, plan_targets(), frames_per_target=30, settle_frames=10, seed=seed,
+        head_motion=head_motion,
+    )  # fmt: skip
+
+
+def fitted_model(folder: Path, seed: int) -> GazeModel:
+    from installation.gaze_tools import save
+    from installation.inputs.gaze_recording import Screen
+
+    recording = read_recording(synthetic_recording(folder / "fit", seed))
+    samples, _, _ = recording_samples(recording, GazeEstimator(), progress=False)
+    screen = Screen(**recording.screen.__dict__)
+    calibration = fit(samples, screen)
+    path = folder / "model.gaze.onnx"
+    save(calibration, path, "benchmark", screen)
+    model = load_gaze_model(path)
+    assert model is not None
+    return model
+
+
+def speed(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        model = fitted_model(folder, seed=11)
+        camera = SyntheticCamera(GEOMETRY)
+        rng = np.random.default_rng(5)
+        pose, look = camera.nominal_pose(), camera.random_appearance(rng)
+        frames = [
+            camera.render((float(rng.uniform()), float(rng.uniform())), pose, look, rng)
+            for _ in range(args.frames)
+        ]
+        runs = []
+        for _ in range(args.repeat):
+            estimator = GazeEstimator(model)
+            times = []
+            for frame in frames:
+                started = time.perf_counter()
+                estimate = estimator.estimate(frame)
+                times.append((time.perf_counter() - started) * 1000.0)
+                assert estimate.point is not None
+            times = times[5:]  # the first frames search the whole frame
+            runs.append(
+                {"median_ms": statistics.median(times), "p95_ms": float(np.percentile(times, 95))}
+            )
+        cold = GazeEstimator(model)
+        cold_times = []
+        for frame in frames[:40]:
+            cold.tracker.reset()  # every frame a full-frame search (no face to track)
+            started = time.perf_counter()
+            cold.estimate(frame)
+            cold_times.append((time.perf_counter() - started) * 1000.0)
+        latency = _camera_to_gaze(folder, frames, model)
+    return {
+        "frames": args.frames,
+        "runs": runs,
+        "median_ms": statistics.median(r["median_ms"] for r in runs),
+        "full_frame_search_median_ms": statistics.median(cold_times),
+        "camera_to_gaze_ms": latency,
+    }
+
+
+def _camera_to_gaze(folder: Path, frames: list[np.ndarray], model: GazeModel) -> dict[str, Any]:
+    """The real source: a video file through the camera thread to the posted gaze point."""
+    from installation.config.gaze_schema import CameraSection, GazeSection
+    from installation.config.schema import GazeControls
+    from installation.inputs.gaze import GazeInput
+    from installation.loop.stats import RunStats
+
+    video = folder / "camera.avi"
+    write_video(video, frames * 3, fps=30.0)
+    stats = RunStats(30)
+    source = GazeInput(
+        CameraSection(enabled=True, source=str(video)),
+        GazeSection(calibration=model.model.spec.path),
+        GazeControls(),
+        count=stats.count,
+        timing=stats.time,
+    )
+    posted: list[object] = []
+    assert source.check() is None
+    source.start(posted.append)
+    time.sleep(len(frames) * 3 / 30 + 1.0)
+    source.stop()
+    figures = stats.as_dict()
+    return figures["timings_ms"].get("camera_to_gaze", {}) | {
+        "points": figures["counters"].get("gaze_points", 0)
+    }
+
+
+def detection(args: argparse.Namespace) -> dict[str, Any]:
+    tracker = EyeTracker()
+    found_face = both_eyes = 0
+    for frame in moved_photo_frames(args.frames, seed=args.seed):
+        observation = tracker.observe(frame)
+        if observation is not None:
+            found_face += 1
+            both_eyes += observation.found == 2
+    return {
+        "frames": args.frames,
+        "face_ratio": round(found_face / args.frames, 4),
+        "both_eyes_found_ratio": round(both_eyes / args.frames, 4),
+    }
+
+
+def accuracy(args: argparse.Namespace) -> dict[str, Any]:
+    runs = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for index in range(args.repeat):
+            folder = Path(scratch) / f"run{index}"
+            recording = read_recording(synthetic_recording(folder, seed=100 + index))
+            result = evaluate_recording(recording, None, refit=True, progress=False)
+            runs.append(result)
+            print(json.dumps(result["validate"]), flush=True)
+    means = [r["validate"]["mean_degrees"] for r in runs]
+    return {
+        "method": "synthetic eyes on a real photograph (tests/synthetic_gaze.py)",
+        "runs": runs,
+        "median_mean_degrees": statistics.median(means),
+        "median_p95_degrees": statistics.median(r["validate"]["p95_degrees"] for r in runs),
+    }
+
+
+def _gallery_copy(folder: Path, source: str) -> Path:
+    text = (ROOT / "show_configs" / "gallery.toml").read_text(encoding="utf-8")
+    text = text.replace('"../exported_models/', f'"{(ROOT / "exported_models").as_posix()}/')
+    text = text.replace('folder = "../gallery"', f'folder = "{(folder / "gallery").as_posix()}"')
+    text = text.replace("source = 0 ", f"source = {source} ")
+    text = text.replace("retry_seconds = 2.0", "retry_seconds = 1.0")
+    text = text.replace("[osc]\nenabled = true", "[osc]\nenabled = false")
+    show = folder / "gallery.toml"
+    show.write_text(text, encoding="utf-8")
+    return show
+
+
+def show(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, list[dict[str, Any]]] = {"no_camera": [], "camera_disappears": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        model = fitted_model(folder, seed=21)
+        camera = SyntheticCamera(GEOMETRY)
+        rng = np.random.default_rng(9)
+        pose = camera.nominal_pose()
+        look = camera.random_appearance(rng)
+        seconds = args.seconds / 2  # the video ends half-way through the run
+        frames = [
+            camera.render((0.5 + 0.4 * np.sin(i / 40), 0.5 + 0.3 * np.cos(i / 55)), pose, look, rng)
+            for i in range(int(seconds * 30))
+        ]
+        for repeat in range(args.repeat):
+            show_file = _gallery_copy(folder, "9")
+            stats = run_headless(show_file, args.seconds, folder / f"none{repeat}.json")
+            results["no_camera"].append(_figures(stats))
+            video = folder / f"visitor{repeat}.avi"
+            write_video(video, frames, fps=30.0)
+            show_file = _gallery_copy(folder, f'"{video.as_posix()}"')
+            calibration = f'calibration = "{model.model.spec.path.as_posix()}"'
+            text = show_file.read_text(encoding="utf-8").replace(
+                '# calibration = "../calibration/gallery.gaze.onnx"   # the default: per show file',
+                calibration,
+            )
+            show_file.write_text(text, encoding="utf-8")
+            # The video plays to its end (the stream stops); then the file is deleted, so
+            # every reopening fails: the camera is gone for the rest of the run.
+            remover = threading.Timer(seconds + 0.5, video.unlink)
+            remover.start()
+            stats = run_headless(show_file, args.seconds, folder / f"gone{repeat}.json")
+            remover.cancel()
+            results["camera_disappears"].append(_figures(stats))
+    return results | {
+        "median_on_time": {
+            name: statistics.median(r["on_time_ratio"] for r in runs)
+            for name, runs in results.items()
+        }
+    }
+
+
+def _figures(stats: dict[str, Any]) -> dict[str, Any]:
+    counters = stats["counters"]
+    keys = ("gaze_frames", "gaze_points", "camera_lost", "camera_connected", "images_revealed")
+    return {
+        "on_time_ratio": stats["on_time_ratio"],
+        "late_frames": stats["late_frames"],
+        "frames": stats["frames"],
+        "steal_ms": stats["steal_ms"],
+        "counters": {key: counters.get(key, 0) for key in keys},
+        "camera_to_gaze_ms": stats["timings_ms"].get("camera_to_gaze", {}),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    for name in ("speed", "detection", "accuracy", "show"):
+        command = sub.add_parser(name)
+        command.add_argument("--json", type=Path)
+        command.add_argument("--repeat", type=int, default=3)
+        command.add_argument("--frames", type=int, default=300)
+        command.add_argument("--seconds", type=float, default=60.0)
+        command.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("PYNPUT_BACKEND", "dummy")
+    stolen = steal_seconds()
+    result = {"speed": speed, "detection": detection, "accuracy": accuracy, "show": show}[
+        args.what
+    ](args)
+    result["steal_s"] = round(steal_seconds() - stolen, 2)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
