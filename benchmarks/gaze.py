@@ -154,9 +154,8 @@ def _camera_to_gaze(folder: Path, frames: list[np.ndarray], model: GazeModel) ->
     time.sleep(len(frames) * 3 / 30 + 1.0)
     source.stop()
     figures = stats.as_dict()
-    return figures["timings_ms"].get("camera_to_gaze", {}) | {
-        "points": figures["counters"].get("gaze_points", 0)
-    }
+    timing: dict[str, Any] = figures["timings_ms"].get("camera_to_gaze", {})
+    return timing | {"points": figures["counters"].get("gaze_points", 0)}
 
 
 def detection(args: argparse.Namespace) -> dict[str, Any]:

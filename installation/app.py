@@ -311,4 +311,7 @@ def _wait_until_ready(director: Director, clock: Clock, timeout: float = 10.0) -
     """Before the first frame, give the first scene's model a moment for its first keyframe."""
     deadline = clock.now() + timeout
     while not director.current.ready() and clock.now() < deadline:
+        # Updated while it waits: a scene may start its work on its first update (the
+        # rainbow starts its drift there, so that a trigger that wakes it comes first).
+        director.update(clock.now(), [])
         clock.sleep_until(clock.now() + 0.005)

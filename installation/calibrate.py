@@ -62,6 +62,8 @@ class CalibrateOptions:
     """Camera frames sampled per dot."""
     glide_frames: int = 45
     """Camera frames the dot takes from one place to the next (``follow``)."""
+    wait_seconds: float = FIRST_FRAME_SECONDS
+    """How long to wait for the camera's first frame."""
 
 
 def screen_of(config: ShowConfig, size: tuple[int, int]) -> Screen:
@@ -233,7 +235,7 @@ def _show(
     window.start(events.post)
     clock = RealClock()
     frame_time = 1.0 / 30.0
-    deadline = clock.now() + FIRST_FRAME_SECONDS
+    deadline = clock.now() + options.wait_seconds
     next_frame = clock.now()
     try:
         while not sampler.done.is_set():
@@ -246,7 +248,7 @@ def _show(
                     clicks.add()
             if not sampler.first_frame.is_set() and now > deadline:
                 raise InputError(
-                    f"{sampler.camera.describe} gave no frame in {FIRST_FRAME_SECONDS:g} s: "
+                    f"{sampler.camera.describe} gave no frame in {options.wait_seconds:g} s: "
                     "check it with `installation doctor` (is it plugged in, or used by another "
                     "program?); nothing was saved"
                 )

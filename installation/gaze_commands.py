@@ -57,6 +57,13 @@ def add_gaze_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     calibrate.add_argument("--settle-frames", type=_frames, default=15, metavar="N")
     calibrate.add_argument("--sample-frames", type=_frames, default=20, metavar="N")
     calibrate.add_argument("--glide-frames", type=_frames, default=45, metavar="N")
+    calibrate.add_argument(
+        "--wait-seconds",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="how long to wait for the camera's first frame (15)",
+    )
     calibrate.add_argument("--json", type=Path, metavar="PATH", help="write the figures here")
     calibrate.set_defaults(handler=run_calibrate)
 
@@ -101,6 +108,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
         settle_frames=args.settle_frames,
         sample_frames=args.sample_frames,
         glide_frames=args.glide_frames,
+        wait_seconds=args.wait_seconds,
         result_seconds=0.0 if args.headless else 8.0,
     )
     result = calibrate(config, options)

@@ -33,7 +33,6 @@ BgrImage = NDArray[np.uint8]
 """A camera frame: height x width x 3, BGR (OpenCV's order)."""
 
 
-
 class FrameReader(Protocol):
     """An open camera, video file or stream."""
 
