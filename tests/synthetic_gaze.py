@@ -313,7 +313,7 @@ class SyntheticCamera:
             lit = cv2.GaussianBlur(lit, (0, 0), look.blur)
         noise = np.empty(lit.shape, np.float32)
         cv2.setRNGSeed(int(rng.integers(2**31)))  # deterministic for the caller's rng
-        cv2.randn(noise, 0.0, look.noise)
+        cv2.randn(noise, np.array([0.0]), np.array([look.noise]))
         lit = lit.astype(np.float32) + noise
         return np.asarray(np.clip(lit, 0, 255), dtype=np.uint8)
 
