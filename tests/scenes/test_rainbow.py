@@ -180,7 +180,11 @@ def test_a_trigger_that_wakes_the_scene_gets_the_model_to_itself(generator: Onnx
             scene.update(0.0, [])
             time.sleep(0.005)
         assert not scene.busy() and scene.ready()  # the reveal is up: the show can cut to it
-        assert [layer[0] for layer in scene.layers(1.0)] == [events[0].image]  # type: ignore[attr-defined]
+        # The reveal is on top; the drift started in the same update (its first frame may
+        # already be under it: a tiny model is fast).
+        layers = scene.layers(1.0)
+        assert layers[-1][0] is events[0].image  # type: ignore[attr-defined]
+        assert len(layers) <= 2
         while scene.current_image is None and time.monotonic() < deadline:
             scene.update(0.1, [])  # the drift starts after the reveal
             time.sleep(0.005)
