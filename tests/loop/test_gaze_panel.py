@@ -30,8 +30,8 @@ def test_the_overlay_shows_the_camera_and_the_gaze_point() -> None:
     overlay.draw(canvas, now=1.0)
     images = canvas.of("image")
     assert len(images) == 1 and images[0].geometry  # the thumbnail, in a box at the right
-    x, y, w, h = images[0].geometry
-    assert x > 960 / 2 and w <= 220 and h <= 200
+    x, top, w, h = images[0].geometry
+    assert x > 960 / 2 and top < 540 / 2 and w <= 220 and h <= 200
     outlines = [d for d in canvas.of("rect") if d.colour in (FACE, EYE)]
     assert [d.colour for d in outlines] == [FACE, EYE, EYE]
     rings = [d for d in canvas.of("circle") if d.colour == POINT]
