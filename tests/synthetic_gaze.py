@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -394,10 +394,12 @@ def write_recording(
     seed: int,
     head_motion: float = 1.0,
     fps: float = 30.0,
+    appearance: Appearance | None = None,
 ) -> Path:
     """A recording in the format of ``installation calibrate --record`` (``recording.json`` +
     ``camera.avi``): the eyes look at each target for ``frames_per_target`` frames, the first
-    ``settle_frames`` of which carry no target; the head drifts and the light changes slowly."""
+    ``settle_frames`` of which carry no target; the head drifts and the light wavers slowly.
+    ``appearance`` is the visitor and the room (default: drawn from ``seed``)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     count = len(targets) * frames_per_target
@@ -406,7 +408,11 @@ def write_recording(
     dy = _smooth_walk(rng, count, 3.5 * head_motion)
     dz = _smooth_walk(rng, count, 10.0 * head_motion)
     roll = _smooth_walk(rng, count, 5.0 * head_motion)
-    first, last = camera.random_appearance(rng), camera.random_appearance(rng)
+    look_base = appearance or camera.random_appearance(rng)
+    # The room's light wavers a little (clouds, a lamp): around the visitor's look, not
+    # drifting with the targets' order (a model could learn the order from the light).
+    flicker = _smooth_walk(rng, count, 0.08)
+    side = _smooth_walk(rng, count, 0.06)
     entries: list[dict[str, object]] = []
 
     def frames() -> Iterator[Frame]:
@@ -415,8 +421,11 @@ def write_recording(
             settled = index % frames_per_target >= settle_frames
             pose = HeadPose(base.x_cm + dx[index], base.y_cm + dy[index],
                             base.distance_cm + dz[index], roll[index])  # fmt: skip
-            mix = index / max(1, count - 1)
-            look = _mixed(first, last, mix)
+            look = replace(
+                look_base,
+                brightness=look_base.brightness * (1.0 + flicker[index]),
+                side_light=look_base.side_light + side[index],
+            )
             entries.append(
                 {
                     "index": index,
@@ -445,18 +454,3 @@ def write_recording(
     path = folder / "recording.json"
     path.write_text(json.dumps(document) + "\n", encoding="utf-8")
     return path
-
-
-def _mixed(a: Appearance, b: Appearance, t: float) -> Appearance:
-    def mix(x: float, y: float) -> float:
-        return x + (y - x) * t
-
-    return Appearance(
-        skin_gain=a.skin_gain,
-        brightness=mix(a.brightness, b.brightness),
-        gamma=mix(a.gamma, b.gamma),
-        side_light=mix(a.side_light, b.side_light),
-        noise=mix(a.noise, b.noise),
-        blur=mix(a.blur, b.blur),
-        iris=a.iris,
-    )

@@ -5,9 +5,8 @@ Two forms are tried and the better one, by error on calibration targets held out
 (leave-one-target-out), is kept:
 
 - ``linear``: ridge on the standardised features (WebGazer's model, with more features);
-- ``quadratic``: the same plus the pairwise products of the compact features (iris centres
-  and head position), which lets the mapping bend towards the screen's edges and lets a
-  moved head change how the iris is read.
+- ``quadratic``: the same plus the pairwise products of a few compact features (the iris
+  centres, ``gaze_tools.COMPACT``), which lets the mapping bend towards the screen's edges.
 
 The exported graph is the whole mapping (standardise, expand, multiply, clip to the screen),
 so the running show only feeds the feature vector: the ``gaze`` kind of the model contract.
