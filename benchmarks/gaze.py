@@ -179,7 +179,7 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
     session's calibration targets; measured on its held-out check targets and on every target
     of the second session. Beside it, WebGazer's model on the same frames: ridge on the two
     equalised 10x6 patches only (lambda 1e-5)."""
-    from installation.gaze_tools import COMPACT, errors
+    from installation.gaze_tools import COMPACT, USED, errors
     from installation.models.gaze_regressor import choose_regressor, fit_ridge
 
     runs = []
@@ -199,7 +199,7 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
                 sessions.append((recording, samples, faces))
             (first, calibration, faces), (second, later, later_faces) = sessions
             features, points, targets = calibration.part("calibrate")
-            choice = choose_regressor(features, points, targets, COMPACT, 53.1 / 29.9)
+            choice = choose_regressor(features, points, targets, COMPACT, 53.1 / 29.9, USED)
             baseline = fit_ridge(features[:, :120], points, 1e-5)
             held_f, held_p, _ = calibration.part("validate")
             later_f = np.stack(later.features)

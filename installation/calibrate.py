@@ -145,7 +145,7 @@ class _Sampler:
             eyes = tuple(
                 (a / width, b / height, c / width, d / height) for a, b, c, d in observation.eyes
             )
-        state = "uncalibrated" if observation is not None else "no_face"
+        state = "calibrating" if observation is not None else "no_face"
         self.seen = GazeSeen(state, estimate.confidence, None, face, eyes, thumbnail(frame.image))
         self.step = step
 
@@ -292,8 +292,11 @@ def _draw(canvas: Canvas, sampler: _Sampler, mode: Mode) -> None:
     text = f"{role} {min(step.target + 1, total)} of {total}: {hint}; Esc stops"
     canvas.draw_text(text, (width / 2, height - small), TEXT, size=small, anchor="bottom")
     canvas.draw_rect((0, height - 4, width * step.progress, 4), DOT)
-    camera_box = (width - width * 0.16 - 8, 8, width * 0.16, width * 0.16 * 0.86)
-    draw_camera(canvas, sampler.seen, camera_box)
+    # The camera's view sits in the corner opposite the dot, so it never hides a dot.
+    box_w, box_h = width * 0.16, width * 0.16 * 0.86
+    left = 8 if step.shown[0] > 0.5 else width - box_w - 8
+    top = 8 if step.shown[1] > 0.5 else height - box_h - 2 * small - 8
+    draw_camera(canvas, sampler.seen, (left, top, box_w, box_h))
 
 
 def _result(display: PygameDisplay, calibration: Calibration, seconds: float) -> None:

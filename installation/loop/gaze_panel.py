@@ -19,6 +19,7 @@ _STATES = {
     "no_camera": "no camera",
     "no_face": "nobody looking",
     "uncalibrated": "eyes seen, not calibrated",
+    "calibrating": "eyes found",
     "tracking": "tracking",
 }
 

@@ -39,6 +39,8 @@ class GazeRegressor:
     compact: tuple[int, ...]
     """Indices of the features whose products the quadratic form adds."""
     alpha: float
+    columns: tuple[int, ...] | None = None
+    """Indices of the features the linear part uses (None: all)."""
 
     @property
     def feature_count(self) -> int:
@@ -46,7 +48,10 @@ class GazeRegressor:
 
     def design(self, features: NDArray[np.floating]) -> Array:
         standard = (np.asarray(features, np.float64) - self.mean) / self.scale
-        return _expand(standard, self.expansion, self.compact)
+        linear = standard if self.columns is None else standard[:, list(self.columns)]
+        if self.expansion == "linear":
+            return linear
+        return np.concatenate([linear, _products(standard, self.compact)], axis=1)
 
     def predict(self, features: NDArray[np.floating]) -> Array:
         """Screen points for feature rows, clipped to the screen."""
@@ -58,12 +63,10 @@ def _pairs(count: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return np.triu_indices(count)
 
 
-def _expand(standard: Array, expansion: Expansion, compact: Sequence[int]) -> Array:
-    if expansion == "linear":
-        return standard
+def _products(standard: Array, compact: Sequence[int]) -> Array:
     part = standard[:, list(compact)]
     rows, cols = _pairs(len(compact))
-    return np.concatenate([standard, part[:, rows] * part[:, cols]], axis=1)
+    return np.asarray(part[:, rows] * part[:, cols], np.float64)
 
 
 def fit_ridge(
@@ -72,6 +75,7 @@ def fit_ridge(
     alpha: float,
     expansion: Expansion = "linear",
     compact: Sequence[int] = (),
+    columns: Sequence[int] | None = None,
 ) -> GazeRegressor:
     """Ridge regression (closed form) on standardised, optionally expanded features."""
     x = np.asarray(features, np.float64)
@@ -79,7 +83,9 @@ def fit_ridge(
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-6] = 1.0  # a constant feature carries nothing; keep it finite
-    model = GazeRegressor(mean, scale, np.zeros((0, 2)), np.zeros(2), expansion, tuple(compact), 0)
+    used = None if columns is None else tuple(columns)
+    empty = np.zeros((0, 2))
+    model = GazeRegressor(mean, scale, empty, np.zeros(2), expansion, tuple(compact), 0, used)
     design = model.design(x)
     centre = design.mean(axis=0)
     offset = y.mean(axis=0)
@@ -87,7 +93,7 @@ def fit_ridge(
     gram = a.T @ a + alpha * len(a) * np.eye(a.shape[1])
     weights = np.linalg.solve(gram, a.T @ (y - offset))
     bias = offset - centre @ weights
-    return GazeRegressor(mean, scale, weights, bias, expansion, tuple(compact), alpha)
+    return GazeRegressor(mean, scale, weights, bias, expansion, tuple(compact), alpha, used)
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ def choose_regressor(
     groups: NDArray[np.integer],
     compact: Sequence[int],
     aspect: float = 16 / 9,
+    columns: Sequence[int] | None = None,
 ) -> Choice:
     """Fit each form and ridge strength, keep the best by leave-one-target-out error.
 
@@ -118,13 +125,13 @@ def choose_regressor(
     best: tuple[float, Expansion, float] | None = None
     for expansion in ("linear", "quadratic"):
         for alpha in ALPHAS:
-            error = _held_out_error(x, y, labels, alpha, expansion, compact, aspect)
+            error = _held_out_error(x, y, labels, alpha, expansion, compact, aspect, columns)
             errors[f"{expansion} alpha={alpha:g}"] = error
             if best is None or error < best[0]:
                 best = (error, expansion, alpha)
     assert best is not None
     _, expansion, alpha = best
-    return Choice(fit_ridge(x, y, alpha, expansion, compact), errors)
+    return Choice(fit_ridge(x, y, alpha, expansion, compact, columns), errors)
 
 
 def _held_out_error(
@@ -135,13 +142,14 @@ def _held_out_error(
     expansion: Expansion,
     compact: Sequence[int],
     aspect: float,
+    columns: Sequence[int] | None = None,
 ) -> float:
     distances: list[Array] = []
     for label in np.unique(labels):
         held = labels == label
         if held.all():
             continue
-        model = fit_ridge(x[~held], y[~held], alpha, expansion, compact)
+        model = fit_ridge(x[~held], y[~held], alpha, expansion, compact, columns)
         distances.append(screen_distance(model.predict(x[held]), y[held], aspect))
     return float(np.mean(np.concatenate(distances))) if distances else float("inf")
 
@@ -176,6 +184,10 @@ def export_onnx(
         helper.make_node("Mul", ["centred", "inverse_scale"], ["standard"]),
     ]
     design = "standard"
+    if regressor.columns is not None:
+        initializers.append(constant("columns", np.array(regressor.columns, np.int64)))
+        nodes.append(helper.make_node("Gather", ["standard", "columns"], ["used"], axis=1))
+        design = "used"
     if regressor.expansion == "quadratic":
         count = len(regressor.compact)
         rows, cols = _pairs(count)
@@ -193,7 +205,7 @@ def export_onnx(
             helper.make_node("Mul", ["column", "row"], ["outer"]),
             helper.make_node("Reshape", ["outer", "flat"], ["outer_flat"]),
             helper.make_node("Gather", ["outer_flat", "pair_index"], ["products"], axis=1),
-            helper.make_node("Concat", ["standard", "products"], ["expanded"], axis=1),
+            helper.make_node("Concat", [design, "products"], ["expanded"], axis=1),
         ]
         design = "expanded"
     nodes += [

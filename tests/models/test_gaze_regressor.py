@@ -40,6 +40,11 @@ def test_ridge_recovers_a_linear_mapping() -> None:
     features, points, _ = data(bent=False)
     model = fit_ridge(features, points, alpha=1e-4)
     assert np.abs(model.predict(features) - points).max() < 0.02
+    unused = fit_ridge(features, points, alpha=1e-4, columns=(0, 1))  # the rest: noise
+    assert unused.weights.shape == (2, 2)
+    assert np.abs(unused.predict(features) - points).max() < 0.02
+    blind = fit_ridge(features, points, alpha=1e-4, columns=(5, 6))  # only noise
+    assert np.abs(blind.predict(features) - points).mean() > 0.1
 
 
 def test_the_quadratic_form_wins_where_the_mapping_bends() -> None:
@@ -51,10 +56,14 @@ def test_the_quadratic_form_wins_where_the_mapping_bends() -> None:
     assert best_quadratic < 0.5 * best_linear
 
 
-@pytest.mark.parametrize("bent", [False, True])
-def test_the_exported_model_computes_what_numpy_computes(tmp_path: Path, bent: bool) -> None:
+@pytest.mark.parametrize(("bent", "columns"), [(False, None), (True, None), (True, (0, 1, 2, 5))])
+def test_the_exported_model_computes_what_numpy_computes(
+    tmp_path: Path, bent: bool, columns: tuple[int, ...] | None
+) -> None:
     features, points, groups = data(bent)
-    regressor = choose_regressor(features, points, groups, compact=(0, 1, 2)).regressor
+    choice = choose_regressor(features, points, groups, compact=(0, 1, 2), columns=columns)
+    regressor = choice.regressor
+    assert regressor.columns == columns
     path = tmp_path / "show.gaze.onnx"
     export_onnx(regressor, path, META)
     model = load_gaze_model(path)
