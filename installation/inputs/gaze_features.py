@@ -5,8 +5,9 @@ Three groups, chosen so that lighting and head movement are not read as gaze:
 - each eye's equalised patch at 10x6 (WebGazer's features: 120 numbers for both eyes);
 - each eye's iris centre inside its anchored region, found as the centroid of the patch's
   darkest pixels (4 numbers, in [-0.5, 0.5] of the region);
-- the head: the face's centre in the frame and its size (3 numbers), so the regressor can
-  tell a moved head from moved eyes.
+- the head: the face's centre in the frame and its size (3 numbers). Calibration does not
+  fit on them today (``gaze_tools.USED`` says why); they are in the layout so a model that
+  can use them needs no new feature version.
 
 The layout is versioned (``FEATURES``); a gaze model records the version it was fitted on and
 is refused by an extractor of another.
