@@ -28,7 +28,7 @@ from installation.gaze_tools import Calibration, Samples, fit, save
 from installation.inputs.calibration_plan import CalibrationPlan, Mode, PlanStep
 from installation.inputs.camera import CameraFrame, CameraThread, open_capture
 from installation.inputs.controls import ControlMap
-from installation.inputs.gaze import GazeEstimator, thumbnail
+from installation.inputs.gaze import GazeEstimator, seen_event
 from installation.inputs.gaze_recording import RecordingWriter, Screen
 from installation.inputs.mouse_clicks import ClickCounter
 from installation.inputs.window import WindowInput
@@ -136,17 +136,8 @@ class _Sampler:
             self.samples.add(estimate.features, step.sample, step.target, step.role)
         if self.recorder is not None:
             self.recorder.add(frame.image, step.sample, step.role)
-        height, width = frame.image.shape[:2]
-        face = None
-        eyes: tuple[tuple[float, float, float, float], ...] = ()
-        if observation is not None:
-            x, y, w, h = observation.face
-            face = (x / width, y / height, w / width, h / height)
-            eyes = tuple(
-                (a / width, b / height, c / width, d / height) for a, b, c, d in observation.eyes
-            )
         state = "calibrating" if observation is not None else "no_face"
-        self.seen = GazeSeen(state, estimate.confidence, None, face, eyes, thumbnail(frame.image))
+        self.seen = seen_event(state, estimate, frame.image)
         self.step = step
 
 

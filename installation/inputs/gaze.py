@@ -111,6 +111,24 @@ def _share(box: Box, width: int, height: int) -> tuple[float, float, float, floa
     return x / width, y / height, w / width, h / height
 
 
+def seen_event(
+    state: GazeState,
+    estimate: GazeEstimate,
+    image: BgrImage,
+    point: tuple[float, float] | None = None,
+    latency_ms: float = 0.0,
+) -> GazeSeen:
+    """The operator's view of one frame: boxes as shares of the frame, a thumbnail."""
+    height, width = image.shape[:2]
+    observation = estimate.observation
+    face: tuple[float, float, float, float] | None = None
+    eyes: tuple[tuple[float, float, float, float], ...] = ()
+    if observation is not None:
+        face = _share(observation.face, width, height)
+        eyes = tuple(_share(eye, width, height) for eye in observation.eyes)
+    return GazeSeen(state, estimate.confidence, point, face, eyes, thumbnail(image), latency_ms)
+
+
 def thumbnail(image: BgrImage) -> NDArray[np.uint8]:
     """A small RGB copy of a camera frame for the operator overlay (memory only)."""
     height, width = image.shape[:2]
@@ -243,17 +261,9 @@ class GazeInput(InputSource):
                 point = self._filter(*estimate.point, now)
                 events += self.coupling.update(*point, now)
                 self._count("gaze_points", 1)
-        height, width = frame.image.shape[:2]
         latency = (time.perf_counter() - frame.captured_at) * 1000.0
         self._timing("camera_to_gaze", latency)
-        face: tuple[float, float, float, float] | None = None
-        eyes: tuple[tuple[float, float, float, float], ...] = ()
-        if observation is not None:
-            face = _share(observation.face, width, height)
-            eyes = tuple(_share(eye, width, height) for eye in observation.eyes)
-        seen = GazeSeen(
-            self.state, estimate.confidence, point, face, eyes, thumbnail(frame.image), latency
-        )
+        seen = seen_event(self.state, estimate, frame.image, point, latency)
         return [*events, seen]
 
     def _set_state(self, state: GazeState, now: float) -> None:
