@@ -54,9 +54,18 @@ def add_gaze_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="also keep the feature samples (.npz beside the model; no camera frames)",
     )
     calibrate.add_argument("--output", type=Path, metavar="PATH", help="where the model goes")
-    calibrate.add_argument("--settle-frames", type=_frames, default=15, metavar="N")
-    calibrate.add_argument("--sample-frames", type=_frames, default=20, metavar="N")
-    calibrate.add_argument("--glide-frames", type=_frames, default=45, metavar="N")
+    calibrate.add_argument(
+        "--settle-frames", type=_frames, default=15, metavar="N",
+        help="camera frames at each dot before sampling: the eyes arrive (15)",
+    )  # fmt: skip
+    calibrate.add_argument(
+        "--sample-frames", type=_frames, default=20, metavar="N",
+        help="camera frames sampled at each dot (20)",
+    )  # fmt: skip
+    calibrate.add_argument(
+        "--glide-frames", type=_frames, default=45, metavar="N",
+        help="follow mode: camera frames the dot takes from one place to the next (45)",
+    )  # fmt: skip
     calibrate.add_argument(
         "--wait-seconds",
         type=float,
