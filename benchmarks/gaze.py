@@ -77,14 +77,12 @@ def synthetic_recording(folder: Path, seed: int, head_motion: float = 1.0) -> Pa
 
 def fitted_model(folder: Path, seed: int) -> GazeModel:
     from installation.gaze_tools import save
-    from installation.inputs.gaze_recording import Screen
 
     recording = read_recording(synthetic_recording(folder / "fit", seed))
     samples, _, _ = recording_samples(recording, GazeEstimator(), progress=False)
-    screen = Screen(**recording.screen.__dict__)
-    calibration = fit(samples, screen)
+    calibration = fit(samples, recording.screen)
     path = folder / "model.gaze.onnx"
-    save(calibration, path, "benchmark", screen)
+    save(calibration, path, "benchmark", recording.screen)
     model = load_gaze_model(path)
     assert model is not None
     return model

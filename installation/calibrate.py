@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,7 @@ import numpy as np
 from installation.canvas import Canvas, Colour
 from installation.config.schema import ControlsSection, ShowConfig
 from installation.errors import InputError
-from installation.events import EventQueue, GazeSeen, QuitRequested, Trigger
+from installation.events import Event, EventQueue, GazeSeen, QuitRequested, Trigger
 from installation.gaze_tools import Calibration, Samples, fit, save
 from installation.inputs.calibration_plan import CalibrationPlan, Mode, PlanStep
 from installation.inputs.camera import CameraFrame, CameraThread, open_capture
@@ -221,18 +223,14 @@ def _show(
     display: PygameDisplay, sampler: _Sampler, options: CalibrateOptions, clicks: ClickCounter
 ) -> None:
     """The fullscreen sequence on the main thread until the plan is done (Escape aborts)."""
-    events = EventQueue()
-    window = WindowInput(ControlMap(ControlsSection()))
-    window.start(events.post)
     clock = RealClock()
     frame_time = 1.0 / 30.0
     deadline = clock.now() + options.wait_seconds
     next_frame = clock.now()
-    try:
+    with _window_keys() as keys:
         while not sampler.done.is_set():
             now = clock.now()
-            window.poll(now)
-            for event in events.drain():
+            for event in keys(now):
                 if isinstance(event, QuitRequested):
                     raise InputError("calibration stopped before the end; nothing was saved")
                 if isinstance(event, Trigger):
@@ -247,6 +245,22 @@ def _show(
             display.present()
             next_frame += frame_time
             clock.sleep_until(max(next_frame, clock.now()))
+
+
+@contextmanager
+def _window_keys() -> Iterator[Callable[[float], list[Event]]]:
+    """The window's keys with the default controls (Escape quits, Space/Enter trigger), as a
+    function that polls them; for the calibration's own frame loops."""
+    events = EventQueue()
+    window = WindowInput(ControlMap(ControlsSection()))
+    window.start(events.post)
+
+    def poll(now: float) -> list[Event]:
+        window.poll(now)
+        return events.drain()
+
+    try:
+        yield poll
     finally:
         window.stop()
 
@@ -292,17 +306,13 @@ def _draw(canvas: Canvas, sampler: _Sampler, mode: Mode) -> None:
 
 def _result(display: PygameDisplay, calibration: Calibration, seconds: float) -> None:
     """The validation error on screen for a few seconds (any key closes it)."""
-    events = EventQueue()
-    window = WindowInput(ControlMap(ControlsSection()))
-    window.start(events.post)
     clock = RealClock()
     end = clock.now() + seconds
     report = calibration.validation
     colour = GOOD if report.mean_degrees <= 4.0 else BAD
-    try:
+    with _window_keys() as keys:
         while clock.now() < end:
-            window.poll(clock.now())
-            if events.drain():
+            if keys(clock.now()):
                 break
             width, height = display.size
             display.clear(BACKGROUND)
@@ -319,5 +329,3 @@ def _result(display: PygameDisplay, calibration: Calibration, seconds: float) ->
             )
             display.present()
             clock.sleep_until(clock.now() + 1 / 30)
-    finally:
-        window.stop()

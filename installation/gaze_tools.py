@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,8 @@ from installation.inputs.calibration_plan import degrees_between
 from installation.inputs.gaze import GazeEstimator, GazeModel, load_gaze_model
 from installation.inputs.gaze_features import FEATURES, IRIS_SLICE, FeatureVector
 from installation.inputs.gaze_recording import Recording, Screen
-from installation.models.gaze_regressor import Choice, choose_regressor, export_onnx
+from installation.models.gaze_regressor import Choice, choose_regressor, gaze_onnx
+from installation.outputs.atomic_file import atomic_write
 
 MIN_TARGETS = 6
 """Fewer calibration targets with a face in view than this cannot fit a gaze model."""
@@ -175,14 +176,14 @@ def save(calibration: Calibration, path: Path, show: str, screen: Screen) -> Non
         "validation_p95_degrees": f"{report.p95_degrees:.3f}",
         "screen": json.dumps(screen.__dict__),
     }
-    export_onnx(regressor, path, metadata)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, gaze_onnx(regressor, metadata))
 
 
 def recording_samples(
     recording: Recording,
     estimator: GazeEstimator,
     progress: bool = True,
-    on_estimate: Callable[[str | None, tuple[float, float] | None], None] | None = None,
 ) -> tuple[Samples, list[tuple[float, float] | None], int]:
     """Run the estimator over every frame of a recording.
 
@@ -204,8 +205,6 @@ def recording_samples(
     for entry, image in frames:
         estimate = estimator.estimate(image)
         faces += estimate.observation is not None
-        if on_estimate is not None:
-            on_estimate(entry.role, estimate.point)
         if entry.target is None or entry.role is None or estimate.features is None:
             continue
         target = target_ids.setdefault(entry.target, len(target_ids))

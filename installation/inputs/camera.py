@@ -170,10 +170,6 @@ class CameraThread:
         if self._thread is not None:
             self._thread.join(timeout=1.0)
 
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
     def wait_newest(self, after: int, timeout: float) -> tuple[int, CameraFrame | None]:
         """The newest frame once one newer than sequence number ``after`` exists (or None)."""
         with self._new_frame:

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from installation.errors import InputError
 from installation.inputs.camera import BgrImage
 
 Box = tuple[float, float, float, float]
@@ -42,8 +43,6 @@ _EYE_WIDTH = 0.30
 
 def cascade(name: str) -> cv2.CascadeClassifier:
     """One of the cascades inside opencv-python, or ``InputError`` if this OpenCV has none."""
-    from installation.errors import InputError
-
     data = getattr(cv2, "data", None)
     folder = getattr(data, "haarcascades", None)
     if folder is None or not hasattr(cv2, "CascadeClassifier"):

@@ -36,6 +36,7 @@ from installation.inputs.gaze_coupling import GazeCoupling
 from installation.inputs.gaze_features import FEATURES, FeatureVector, gaze_features
 from installation.inputs.gaze_filter import PointFilter
 from installation.models.base import Model
+from installation.models.onnx_runtime import load_model
 
 log = logging.getLogger(__name__)
 THUMBNAIL_WIDTH = 160
@@ -66,8 +67,6 @@ def load_gaze_model(path: Path) -> GazeModel | None:
     for a file that is there but broken or fitted on other features)."""
     if not path.is_file():
         return None
-    from installation.models.onnx_runtime import load_model
-
     return GazeModel(load_model("gaze", path, "gaze", ("cpu",), threads=1))
 
 
@@ -166,7 +165,6 @@ class GazeInput(InputSource):
         self._post: Post = lambda event: None
         self.estimator: GazeEstimator | None = None
         self.state: GazeState = "no_camera"
-        self.processed = 0
         self._last_face = -1e9
 
     def check(self) -> str | None:
@@ -228,7 +226,7 @@ class GazeInput(InputSource):
             now = time.perf_counter()
             if frame is None:
                 if not camera.connected and self.state != "no_camera":
-                    self._set_state("no_camera", now)
+                    self._set_state("no_camera")
                     self._post(GazeSeen("no_camera"))
                 continue
             try:
@@ -242,7 +240,6 @@ class GazeInput(InputSource):
 
     def _process(self, frame: CameraFrame, estimator: GazeEstimator, now: float) -> list[Event]:
         estimate = estimator.estimate(frame.image)
-        self.processed += 1
         self._count("gaze_frames", 1)
         events: list[Event] = []
         point: tuple[float, float] | None = None
@@ -251,12 +248,12 @@ class GazeInput(InputSource):
             self._last_face = now
         if observation is None:
             if now - self._last_face >= self.settings.lost_seconds:
-                self._set_state("no_face", now)
+                self._set_state("no_face")
             self._count("gaze_no_face_frames", 1)
         elif estimate.point is None:
-            self._set_state("uncalibrated", now)
+            self._set_state("uncalibrated")
         else:
-            self._set_state("tracking", now)
+            self._set_state("tracking")
             if estimate.confidence >= self.settings.min_confidence:
                 point = self._filter(*estimate.point, now)
                 events += self.coupling.update(*point, now)
@@ -266,7 +263,7 @@ class GazeInput(InputSource):
         seen = seen_event(self.state, estimate, frame.image, point, latency)
         return [*events, seen]
 
-    def _set_state(self, state: GazeState, now: float) -> None:
+    def _set_state(self, state: GazeState) -> None:
         if state == self.state:
             return
         log.info("gaze: %s", state.replace("_", " "))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -48,10 +47,7 @@ class GazeRegressor:
 
     def design(self, features: NDArray[np.floating]) -> Array:
         standard = (np.asarray(features, np.float64) - self.mean) / self.scale
-        linear = standard if self.columns is None else standard[:, list(self.columns)]
-        if self.expansion == "linear":
-            return linear
-        return np.concatenate([linear, _products(standard, self.compact)], axis=1)
+        return _design(standard, self.expansion, self.compact, self.columns)
 
     def predict(self, features: NDArray[np.floating]) -> Array:
         """Screen points for feature rows, clipped to the screen."""
@@ -63,10 +59,20 @@ def _pairs(count: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return np.triu_indices(count)
 
 
-def _products(standard: Array, compact: Sequence[int]) -> Array:
+def _design(
+    standard: Array,
+    expansion: Expansion,
+    compact: Sequence[int],
+    columns: Sequence[int] | None,
+) -> Array:
+    """The regression's inputs from standardised features: the used columns, then (quadratic)
+    the pairwise products of the compact ones."""
+    linear = standard if columns is None else standard[:, list(columns)]
+    if expansion == "linear":
+        return linear
     part = standard[:, list(compact)]
     rows, cols = _pairs(len(compact))
-    return np.asarray(part[:, rows] * part[:, cols], np.float64)
+    return np.concatenate([linear, part[:, rows] * part[:, cols]], axis=1)
 
 
 def fit_ridge(
@@ -84,9 +90,7 @@ def fit_ridge(
     scale = x.std(axis=0)
     scale[scale < 1e-6] = 1.0  # a constant feature carries nothing; keep it finite
     used = None if columns is None else tuple(columns)
-    empty = np.zeros((0, 2))
-    model = GazeRegressor(mean, scale, empty, np.zeros(2), expansion, tuple(compact), 0, used)
-    design = model.design(x)
+    design = _design((x - mean) / scale, expansion, compact, used)
     centre = design.mean(axis=0)
     offset = y.mean(axis=0)
     a = design - centre
@@ -160,10 +164,9 @@ def screen_distance(a: Array, b: Array, aspect: float) -> Array:
     return np.asarray(np.hypot(delta[:, 0], delta[:, 1]), np.float64)
 
 
-def export_onnx(
-    regressor: GazeRegressor, path: Path, metadata: Mapping[str, str], opset: int = 17
-) -> None:
-    """Write the regressor as a ``gaze`` model: ``features`` [N, F] -> ``point`` [N, 2]."""
+def gaze_onnx(regressor: GazeRegressor, metadata: Mapping[str, str], opset: int = 17) -> bytes:
+    """The regressor as a ``gaze`` model (``features`` [N, F] -> ``point`` [N, 2]), serialised
+    and checked; the caller writes it (``atomic_write``)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -227,7 +230,4 @@ def export_onnx(
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.checker.check_model(model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".partial")
-    temporary.write_bytes(model.SerializeToString())
-    temporary.replace(path)
+    return bytes(model.SerializeToString())

@@ -10,7 +10,7 @@ import pytest
 
 from installation.inputs.gaze import GazeModel, load_gaze_model
 from installation.inputs.gaze_features import FEATURES
-from installation.models.gaze_regressor import choose_regressor, export_onnx, fit_ridge
+from installation.models.gaze_regressor import choose_regressor, fit_ridge, gaze_onnx
 
 META = {
     "installation.kind": "gaze",
@@ -65,7 +65,7 @@ def test_the_exported_model_computes_what_numpy_computes(
     regressor = choice.regressor
     assert regressor.columns == columns
     path = tmp_path / "show.gaze.onnx"
-    export_onnx(regressor, path, META)
+    path.write_bytes(gaze_onnx(regressor, META))
     model = load_gaze_model(path)
     assert isinstance(model, GazeModel)
     assert model.model.spec.kind == "gaze" and model.model.spec.latent_size == 12
@@ -81,7 +81,7 @@ def test_the_exported_model_computes_what_numpy_computes(
 def test_a_model_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
     features, points, _ = data(bent=False)
     path = tmp_path / "old.gaze.onnx"
-    export_onnx(fit_ridge(features, points, 0.1), path, META | {"features": "patches/0"})
+    path.write_bytes(gaze_onnx(fit_ridge(features, points, 0.1), META | {"features": "patches/0"}))
     from installation.errors import ModelError
 
     with pytest.raises(ModelError, match="calibrate again"):
