@@ -287,6 +287,39 @@ def value_noise(
     return np.asarray(total / norm)
 
 
+def resize_matrix(n_in: int, n_out: int) -> FloatArray:
+    """[n_out, n_in] linear interpolation with pixel centres at (i + 0.5) (edges clamped)."""
+    src = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0.0, n_in - 1.0)
+    lo = np.floor(src).astype(np.int64)
+    hi = np.minimum(lo + 1, n_in - 1)
+    m = np.zeros((n_out, n_in))
+    m[np.arange(n_out), lo] += 1.0 - (src - lo)
+    m[np.arange(n_out), hi] += src - lo
+    return m
+
+
+@dataclass(frozen=True)
+class CoarseView:
+    """The view at half the image's size, where the soft noise fields (cloud shading, land
+    texture, sea glints, rain patches) are evaluated before they are resized to the image:
+    they vary slowly, and a quarter of the pixels costs a quarter of the time."""
+
+    d: FloatArray
+    elevation: FloatArray
+    azimuth: FloatArray
+    size: int
+
+    @staticmethod
+    def of(camera: Camera, size: int) -> CoarseView:
+        d = view_directions(camera, max(1, size // 2))
+        elevation = np.degrees(np.arcsin(np.clip(d[..., 1], -1.0, 1.0)))
+        return CoarseView(d, elevation, np.degrees(np.arctan2(d[..., 0], d[..., 2])), size)
+
+    def up(self, field: FloatArray) -> FloatArray:
+        m = resize_matrix(field.shape[0], self.size)
+        return np.asarray(m @ field @ m.T)
+
+
 def _smoothstep(edge0: float, edge1: float, x: FloatArray) -> FloatArray:
     t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
     return np.asarray(t * t * (3.0 - 2.0 * t))
@@ -313,26 +346,68 @@ class RainbowScene:
     land_bow: float  # share of bow light in front of distant land
 
 
-def sample_scene(seed: int) -> RainbowScene:
-    """Draw a scene deterministically from ``seed``."""
-    rng = np.random.default_rng([seed, 20260])
-    sky = str(rng.choice(SKIES, p=[0.3, 0.35, 0.15, 0.2]))
-    landscape = str(rng.choice(LANDSCAPES, p=[0.3, 0.15, 0.25, 0.15, 0.15]))
-    sun = rng.uniform(1.0, 6.0) if sky == "sunset" else rng.uniform(4.0, 30.0)
-    fov = rng.uniform(45.0, 85.0)
-    # Aim at a point of the primary bow (from its foot to its top, either side), as a
-    # photographer would, then frame it with some slack; the horizon is usually in view.
+@dataclass(frozen=True)
+class SceneDraws:
+    """The scene sampler's own random variables, from which ``sample_scene`` builds a scene.
+
+    A scene generator learns their distribution (``scene_prior``) and rebuilds the camera and
+    the rain curtain from them the same way, so that the camera aims at the bow as a
+    photographer would. ``rain_centre`` and ``rain_width`` (in fields of view) are drawn for
+    every scene; a scene with rain across the whole view (``rain_open`` 1) does not use them.
+    """
+
+    sky: int  # index into SKIES
+    landscape: int  # index into LANDSCAPES
+    sun: float  # elevation, degrees
+    fov: float
+    aim: float  # 0.05..1: how far up the bow the camera aims (aim elevation = top * aim ** 0.7)
+    side: float  # -1 or 1: left or right leg of the bow
+    yaw_jitter: float  # in fields of view
+    pitch_jitter: float  # in fields of view
+    optics: BowOptics
+    rain_open: float  # 1: rain across the whole view, 0: a curtain
+    rain_centre: float  # curtain centre from the aim azimuth, in fields of view
+    rain_width: float  # curtain width in fields of view
+    bow_brightness: float
+    cloud_cover: float
+    rain_edge_deg: float
+    rain_top_deg: float
+    rain_patchiness: float
+    land_bow: float
+
+
+def aim_camera(
+    sun: float, fov: float, aim: float, side: float, yaw_jitter: float, pitch_jitter: float
+) -> tuple[Camera, float, float]:
+    """(camera, aim elevation, aim azimuth): the camera aimed at a point of the primary bow."""
     top = 42.0 - sun
-    aim_elevation = top * rng.uniform(0.05, 1.0) ** 0.7
+    aim_elevation = top * aim**0.7
     el, e = math.radians(aim_elevation), math.radians(sun)
     cos_az = (math.cos(math.radians(42.0)) + math.sin(el) * math.sin(e)) / (
         math.cos(el) * math.cos(e)
     )
-    aim_azimuth = math.degrees(math.acos(min(1.0, max(-1.0, cos_az)))) * rng.choice([-1, 1])
-    yaw = aim_azimuth + rng.normal(0.0, 0.12) * fov
-    pitch = aim_elevation + rng.uniform(-0.3, 0.1) * fov
+    aim_azimuth = math.degrees(math.acos(min(1.0, max(-1.0, cos_az)))) * side
+    yaw = aim_azimuth + yaw_jitter * fov
+    pitch = aim_elevation + pitch_jitter * fov
     pitch = min(max(pitch, 0.08 * fov), 0.5 * fov + 2.0)
-    camera = Camera(fov, pitch, yaw, sun)
+    return Camera(fov, pitch, yaw, sun), aim_elevation, aim_azimuth
+
+
+def draw_scene(seed: int) -> tuple[RainbowScene, SceneDraws]:
+    """Draw a scene deterministically from ``seed``, with the draws it was built from."""
+    rng = np.random.default_rng([seed, 20260])
+    sky_index = int(rng.choice(len(SKIES), p=[0.3, 0.35, 0.15, 0.2]))
+    land_index = int(rng.choice(len(LANDSCAPES), p=[0.3, 0.15, 0.25, 0.15, 0.15]))
+    sky = SKIES[sky_index]
+    sun = rng.uniform(1.0, 6.0) if sky == "sunset" else rng.uniform(4.0, 30.0)
+    fov = rng.uniform(45.0, 85.0)
+    # Aim at a point of the primary bow (from its foot to its top, either side), as a
+    # photographer would, then frame it with some slack; the horizon is usually in view.
+    aim = rng.uniform(0.05, 1.0)
+    side = float(rng.choice([-1, 1]))
+    yaw_jitter = rng.normal(0.0, 0.12)
+    pitch_jitter = rng.uniform(-0.3, 0.1)
+    camera, aim_elevation, aim_azimuth = aim_camera(sun, fov, aim, side, yaw_jitter, pitch_jitter)
     fringes = rng.random() < 0.25  # small, equal drops: visible supernumerary fringes
     optics = BowOptics(
         airy_scale=rng.uniform(0.3, 0.45) if fringes else rng.uniform(0.12, 0.3),
@@ -341,28 +416,64 @@ def sample_scene(seed: int) -> RainbowScene:
         vividness=rng.uniform(2.0, 3.5),
         glow=rng.uniform(0.25, 0.6),
     )
-    if rng.random() < 0.6:  # rain across the whole view
+    rain_open = rng.random() < 0.6  # rain across the whole view
+    if rain_open:  # (the curtain's shape is drawn elsewhere, so the sequence stays as it was)
+        spare = np.random.default_rng([seed, 20261])
+        rain_centre, rain_width = spare.uniform(-0.3, 0.3), spare.uniform(0.4, 1.0)
         rain = (-180.0, 180.0)
     else:  # a partial arc: the curtain ends somewhere in the view
-        centre = aim_azimuth + rng.uniform(-0.3, 0.3) * fov
-        width = rng.uniform(0.4, 1.0) * fov
-        rain = (centre - width / 2, centre + width / 2)
+        rain_centre, rain_width = rng.uniform(-0.3, 0.3), rng.uniform(0.4, 1.0)
+        centre = aim_azimuth + rain_centre * fov
+        rain = (centre - rain_width * fov / 2, centre + rain_width * fov / 2)
     brightness = {"clear": 0.8, "stormy": 0.8, "sunset": 0.7, "overcast": 0.7}[sky]
-    return RainbowScene(
+    bow_brightness = brightness * rng.uniform(0.7, 1.3)
+    cloud_cover = {"clear": 0.25, "stormy": 0.7, "sunset": 0.45, "overcast": 0.9}[
+        sky
+    ] * rng.uniform(0.6, 1.2)
+    rain_edge = rng.uniform(6.0, 20.0)
+    rain_top = rng.uniform(aim_elevation + 6.0, 60.0) if rng.random() < 0.3 else 90.0
+    patchiness = rng.uniform(0.0, 0.8)
+    land_bow = rng.uniform(0.1, 0.6)
+    scene = RainbowScene(
         seed=seed,
         camera=camera,
         optics=optics,
         sky=sky,
-        landscape=landscape,
-        bow_brightness=brightness * rng.uniform(0.7, 1.3),
-        cloud_cover={"clear": 0.25, "stormy": 0.7, "sunset": 0.45, "overcast": 0.9}[sky]
-        * rng.uniform(0.6, 1.2),
+        landscape=LANDSCAPES[land_index],
+        bow_brightness=bow_brightness,
+        cloud_cover=cloud_cover,
         rain_azimuth=rain,
-        rain_edge_deg=rng.uniform(6.0, 20.0),
-        rain_top_deg=rng.uniform(aim_elevation + 6.0, 60.0) if rng.random() < 0.3 else 90.0,
-        rain_patchiness=rng.uniform(0.0, 0.8),
-        land_bow=rng.uniform(0.1, 0.6),
+        rain_edge_deg=rain_edge,
+        rain_top_deg=rain_top,
+        rain_patchiness=patchiness,
+        land_bow=land_bow,
     )
+    draws = SceneDraws(
+        sky=sky_index,
+        landscape=land_index,
+        sun=sun,
+        fov=fov,
+        aim=aim,
+        side=side,
+        yaw_jitter=yaw_jitter,
+        pitch_jitter=pitch_jitter,
+        optics=optics,
+        rain_open=float(rain_open),
+        rain_centre=rain_centre,
+        rain_width=rain_width,
+        bow_brightness=bow_brightness,
+        cloud_cover=cloud_cover,
+        rain_edge_deg=rain_edge,
+        rain_top_deg=rain_top,
+        rain_patchiness=patchiness,
+        land_bow=land_bow,
+    )
+    return scene, draws
+
+
+def sample_scene(seed: int) -> RainbowScene:
+    """Draw a scene deterministically from ``seed``."""
+    return draw_scene(seed)[0]
 
 
 def _sky_colours(scene: RainbowScene, rng: np.random.Generator) -> dict[str, FloatArray]:
@@ -410,6 +521,7 @@ def _sky(
     elevation: FloatArray,
     azimuth: FloatArray,
     rng: np.random.Generator,
+    coarse: CoarseView,
 ) -> tuple[FloatArray, FloatArray]:
     """(linear sky radiance [H, W, 3], haze colour at the horizon [3])."""
     pal = _sky_colours(scene, rng)
@@ -430,7 +542,9 @@ def _sky(
     cover = scene.cloud_cover
     density = _smoothstep(1.0 - cover - 0.05, 1.0 - cover + 0.3, n)
     density *= _smoothstep(-1.0, 4.0, elevation)
-    shade = value_noise(rng, px * scale * 2.0, pz * scale * 3.0, octaves=3)
+    c_lift = np.clip(coarse.d[..., 1], 0.0, None) + 0.06
+    cx, cz = coarse.d[..., 0] / c_lift, coarse.d[..., 2] / c_lift
+    shade = coarse.up(value_noise(rng, cx * scale * 2.0, cz * scale * 3.0, octaves=3))
     cloud = pal["cloud_dark"] + (pal["cloud_lit"] - pal["cloud_dark"]) * shade[..., None] ** 1.5
     # Clouds in front of the storm stay dark-ish (they are its underside).
     cloud *= (1.0 - 0.5 * storm)[..., None]
@@ -439,7 +553,11 @@ def _sky(
 
 
 def _rain_mask(
-    scene: RainbowScene, elevation: FloatArray, azimuth: FloatArray, rng: np.random.Generator
+    scene: RainbowScene,
+    elevation: FloatArray,
+    azimuth: FloatArray,
+    rng: np.random.Generator,
+    coarse: CoarseView,
 ) -> FloatArray:
     """How much rain (bow light) lies along each pixel's line of sight, 0..1."""
     lo, hi = scene.rain_azimuth
@@ -451,7 +569,7 @@ def _rain_mask(
         mask = np.ones_like(azimuth)
     top = scene.rain_top_deg
     mask = mask * (1 - _smoothstep(top - 8.0, top + 8.0, elevation))
-    patches = value_noise(rng, azimuth / 25.0, elevation / 40.0, octaves=2)
+    patches = coarse.up(value_noise(rng, coarse.azimuth / 25.0, coarse.elevation / 40.0, octaves=2))
     mask = mask * (1.0 - scene.rain_patchiness * _smoothstep(0.3, 0.75, patches))
     return np.asarray(mask)
 
@@ -490,12 +608,13 @@ def _landscape(
     haze: FloatArray,
     pixel_deg: float,
     rng: np.random.Generator,
+    coarse: CoarseView,
 ) -> FloatArray:
     """Composite ground, landscape layers and the bow's feet onto ``image``."""
     light = {"clear": 1.0, "stormy": 0.9, "sunset": 0.7, "overcast": 0.45}[scene.sky]
     warm = np.array([1.0, 0.75, 0.55]) if scene.sky == "sunset" else np.ones(3)
     col = azimuth
-    tex = value_noise(rng, azimuth / 3.0, elevation / 1.5, octaves=3)
+    tex = coarse.up(value_noise(rng, coarse.azimuth / 3.0, coarse.elevation / 1.5, octaves=3))
     # Rain (and so bow light) only hangs in front of land near the horizon, not the near ground.
     near_horizon = _smoothstep(-4.0, 0.5, elevation)
 
@@ -512,7 +631,9 @@ def _landscape(
         # Sea to a flat horizon, slightly below 0° (the horizon dips a little).
         sea = np.array([0.03, 0.07, 0.1]) * rng.uniform(0.7, 1.4, 3)
         depth = np.clip(-elevation / 15.0, 0.0, 1.0)[..., None]
-        glint = value_noise(rng, azimuth / 1.5, elevation * 4.0, octaves=2)[..., None]
+        glint = coarse.up(
+            value_noise(rng, coarse.azimuth / 1.5, coarse.elevation * 4.0, octaves=2)
+        )[..., None]
         water = haze * 0.4 * (1 - depth) + sea * depth + 0.05 * glint * light
         water = water + bow * scene.land_bow * 0.5 * near_horizon[..., None]
         cover = _coverage(elevation, np.full_like(elevation, -0.3), pixel_deg)
@@ -521,7 +642,10 @@ def _landscape(
             h = _ridge(rng, col, 0.5, rng.uniform(1.0, 3.0), 0.5)
             reach = (azimuth - rng.uniform(-60, 60)) / rng.uniform(8, 35)
             h = h * np.clip(1.0 - reach**2, 0.0, 1.0) ** 0.5 - 0.5  # tapers into the sea
-            image = paint(image, _coverage(elevation, h, pixel_deg), ground_colour, 0.6)
+            # Only above the sea's horizon: the near sea stays in front of it.
+            above_sea = 1.0 - _coverage(elevation, np.full_like(elevation, -0.3), pixel_deg)
+            cover = _coverage(elevation, h, pixel_deg) * above_sea
+            image = paint(image, cover, ground_colour, 0.6)
         return image
     # Ground everywhere below the horizon first.
     image = paint(
@@ -583,17 +707,18 @@ def render_scene(scene: RainbowScene, size: int = 128) -> NDArray[np.uint8]:
     azimuth = np.degrees(np.arctan2(d[..., 0], d[..., 2]))
     e = math.radians(cam.sun_elevation_deg)
     theta = np.degrees(np.arccos(np.clip(d @ np.array([0.0, -math.sin(e), math.cos(e)]), -1, 1)))
-    sky, haze = _sky(scene, d, elevation, azimuth, rng)
+    coarse = CoarseView.of(cam, size)
+    sky, haze = _sky(scene, d, elevation, azimuth, rng, coarse)
     angles, table = bow_table(scene.optics)
     bow = np.stack([np.interp(theta, angles, table[:, c]) for c in range(3)], axis=-1)
     bow *= scene.bow_brightness
-    rain = _rain_mask(scene, elevation, azimuth, rng)
+    rain = _rain_mask(scene, elevation, azimuth, rng, coarse)
     # The bow lies in the rain in front of the sky; near the horizon the rain is far and hazy.
     sky_bow = bow * rain[..., None] * _smoothstep(-1.0, 3.0, elevation)[..., None]
     image = sky + sky_bow
     pixel_deg = cam.fov_deg / size
     image = _landscape(
-        scene, image, bow * rain[..., None], elevation, azimuth, haze, pixel_deg, rng
+        scene, image, bow * rain[..., None], elevation, azimuth, haze, pixel_deg, rng, coarse
     )
     # Gentle vignette, then display gamma.
     c = (np.arange(size) + 0.5) / size * 2 - 1

@@ -1,4 +1,5 @@
-"""A --quick rainbow run: train, interrupt, resume, export, generate with onnxruntime."""
+"""A --quick run of the photo-trained (StyleGAN2-style) rainbow generator: train, interrupt,
+resume (the run folder's checkpoint says which trainer), export, generate with onnxruntime."""
 
 from __future__ import annotations
 
@@ -78,8 +79,14 @@ def test_existing_run_without_resume_is_refused(tmp_path: Path) -> None:
 
 
 def test_bad_options_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
     with pytest.raises(TrainingError, match="power of two"):
-        run_train(_train_args("--quick", "--out", str(tmp_path), "--resolution", "100"))
+        run_train(
+            _train_args("--quick", "--out", str(tmp_path / "a"), "--images", str(photos), "--resolution", "100")
+        )
+    with pytest.raises(TrainingError, match="between 8 and 1024"):
+        run_train(_train_args("--quick", "--out", str(tmp_path / "b"), "--resolution", "4"))
     with pytest.raises(TrainingError, match="does not exist"):
         run_train(
             _train_args("--quick", "--out", str(tmp_path), "--images", str(tmp_path / "nope"))
