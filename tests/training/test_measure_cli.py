@@ -53,7 +53,7 @@ def test_rainbow_measure_runs_without_torch(tmp_path: Path) -> None:
     model = make_generator(tmp_path / "gen.onnx", size=32)
     out = tmp_path / "report.json"
     counts = ["--colour-samples", "8", "--truncation-samples", "4", "--walks", "1"]
-    counts += ["--walk-steps", "6", "--swd-images", "8"]
+    counts += ["--walk-steps", "6", "--real-images", "8"]
     result = measure("rainbow", str(model), "--out", str(out), *counts)
     report = json.loads(out.read_text())
     assert result.returncode == (0 if all(report["passes"].values()) else 1), result.stderr

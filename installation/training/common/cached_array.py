@@ -10,15 +10,17 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
+ScalarT = TypeVar("ScalarT", bound=np.generic)
+
 
 def cached_array(
-    run_dir: Path, name: str, made_from: dict[str, Any], make: Callable[[], NDArray[np.uint8]]
-) -> NDArray[np.uint8]:
+    run_dir: Path, name: str, made_from: dict[str, Any], make: Callable[[], NDArray[ScalarT]]
+) -> NDArray[ScalarT]:
     """``make()``'s array, read back (memory-mapped) from the cache when ``made_from`` matches."""
     cache = run_dir / f"{name}.npy"
     meta_path = run_dir / f"{name}.json"

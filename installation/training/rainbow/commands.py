@@ -12,6 +12,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from installation.errors import TrainingError
 from installation.training.common.cli_options import (
     add_count_options,
     add_export_options,
@@ -21,7 +22,6 @@ from installation.training.common.cli_options import (
     positive_int,
 )
 from installation.training.common.commands import Command, ModelCommands, report_trained
-from installation.errors import TrainingError
 from installation.training.common.torch_check import require_torch
 
 MEASURE_DESCRIPTION = """\
@@ -136,7 +136,10 @@ def configure_export(parser: argparse.ArgumentParser) -> None:
 def run_export(args: argparse.Namespace) -> int:
     """Export a checkpoint to an ONNX file that follows the generator contract."""
     require_torch("the rainbow generator")
-    from installation.training.rainbow.scene_export import export_scene_checkpoint, is_scene_checkpoint
+    from installation.training.rainbow.scene_export import (
+        export_scene_checkpoint,
+        is_scene_checkpoint,
+    )
 
     if is_scene_checkpoint(args.checkpoint):
         if args.latent_smoothing is not None:
@@ -147,7 +150,7 @@ def run_export(args: argparse.Namespace) -> int:
         path, size, resolution, diff = export_scene_checkpoint(args.checkpoint, args.output)
         print(
             f"wrote {path} ({size / 1e6:.1f} MB, {resolution}x{resolution}); onnxruntime "
-            f"matches torch (image within {diff} levels)"
+            f"matches torch (image within {diff} level{'' if diff == 1 else 's'})"
         )
         return 0
     from installation.training.rainbow.export import DEFAULT_LATENT_SMOOTHING, export_rainbow

@@ -42,6 +42,7 @@ LANDSCAPES = ("hills", "sea", "mountains", "trees", "town")
 WAVELENGTHS_NM = np.arange(380.0, 721.0, 10.0)
 TABLE_STEP_DEG = 0.05
 TABLE_MAX_DEG = 120.0
+RAIN_SHADE = 0.4  # how much darker the sky is through the rain that holds the bow
 SUN_DISC_SIGMA_DEG = 0.5 / 2.355  # the sun's 0.5° disc as a Gaussian (FWHM 0.5°)
 _LUMA = np.array([0.2126, 0.7152, 0.0722])
 _XYZ_TO_SRGB = np.array(
@@ -300,9 +301,10 @@ def resize_matrix(n_in: int, n_out: int) -> FloatArray:
 
 @dataclass(frozen=True)
 class CoarseView:
-    """The view at half the image's size, where the soft noise fields (cloud shading, land
-    texture, sea glints, rain patches) are evaluated before they are resized to the image:
-    they vary slowly, and a quarter of the pixels costs a quarter of the time."""
+    """The view at half the image's size, where the slowly varying fields (the sky's gradient,
+    the storm backdrop, the cloud noise and shading, land texture, sea glints, rain patches)
+    are evaluated before they are resized to the image: a quarter of the pixels costs a
+    quarter of the time. Edges (clouds' outlines, silhouettes, bows) are drawn at full size."""
 
     d: FloatArray
     elevation: FloatArray
@@ -476,42 +478,37 @@ def sample_scene(seed: int) -> RainbowScene:
     return draw_scene(seed)[0]
 
 
+PALETTE_KEYS = ("zenith", "horizon", "storm", "cloud_lit", "cloud_dark")
+SKY_PALETTES = {  # linear RGB of PALETTE_KEYS per sky type, and how much each is jittered
+    "clear": (
+        ((0.04, 0.11, 0.38), (0.25, 0.37, 0.56), (0.10, 0.13, 0.2),
+         (0.8, 0.78, 0.72), (0.2, 0.22, 0.28)),
+        0.15,
+    ),
+    "stormy": (
+        ((0.04, 0.05, 0.08), (0.13, 0.15, 0.2), (0.035, 0.04, 0.06),
+         (0.35, 0.34, 0.33), (0.03, 0.035, 0.045)),
+        0.15,
+    ),
+    "sunset": (
+        ((0.06, 0.05, 0.18), (0.7, 0.3, 0.15), (0.18, 0.07, 0.1),
+         (0.9, 0.4, 0.25), (0.12, 0.06, 0.1)),
+        0.15,
+    ),
+    "overcast": (
+        ((0.12, 0.13, 0.15), (0.26, 0.27, 0.29), (0.07, 0.075, 0.09),
+         (0.32, 0.32, 0.32), (0.08, 0.08, 0.09)),
+        0.1,
+    ),
+}  # fmt: skip
+
+
 def _sky_colours(scene: RainbowScene, rng: np.random.Generator) -> dict[str, FloatArray]:
     """Linear RGB palette of a sky type, jittered."""
-
-    def jitter(c: tuple[float, float, float], amount: float = 0.15) -> FloatArray:
-        return np.asarray(c) * rng.uniform(1 - amount, 1 + amount, 3)
-
-    if scene.sky == "clear":
-        return {
-            "zenith": jitter((0.04, 0.11, 0.38)),
-            "horizon": jitter((0.25, 0.37, 0.56)),
-            "storm": jitter((0.10, 0.13, 0.2)),
-            "cloud_lit": jitter((0.8, 0.78, 0.72)),
-            "cloud_dark": jitter((0.2, 0.22, 0.28)),
-        }
-    if scene.sky == "stormy":
-        return {
-            "zenith": jitter((0.04, 0.05, 0.08)),
-            "horizon": jitter((0.13, 0.15, 0.2)),
-            "storm": jitter((0.035, 0.04, 0.06)),
-            "cloud_lit": jitter((0.35, 0.34, 0.33)),
-            "cloud_dark": jitter((0.03, 0.035, 0.045)),
-        }
-    if scene.sky == "sunset":
-        return {
-            "zenith": jitter((0.06, 0.05, 0.18)),
-            "horizon": jitter((0.7, 0.3, 0.15)),
-            "storm": jitter((0.18, 0.07, 0.1)),
-            "cloud_lit": jitter((0.9, 0.4, 0.25)),
-            "cloud_dark": jitter((0.12, 0.06, 0.1)),
-        }
-    return {  # overcast
-        "zenith": jitter((0.12, 0.13, 0.15), 0.1),
-        "horizon": jitter((0.26, 0.27, 0.29), 0.1),
-        "storm": jitter((0.07, 0.075, 0.09), 0.1),
-        "cloud_lit": jitter((0.32, 0.32, 0.32), 0.1),
-        "cloud_dark": jitter((0.08, 0.08, 0.09), 0.1),
+    colours, amount = SKY_PALETTES[scene.sky]
+    return {
+        key: np.asarray(c) * rng.uniform(1 - amount, 1 + amount, 3)
+        for key, c in zip(PALETTE_KEYS, colours, strict=True)
     }
 
 
@@ -525,26 +522,26 @@ def _sky(
 ) -> tuple[FloatArray, FloatArray]:
     """(linear sky radiance [H, W, 3], haze colour at the horizon [3])."""
     pal = _sky_colours(scene, rng)
-    el = np.clip(elevation, 0.0, 90.0)
-    height = 1.0 - np.exp(-el / 12.0)
+    # The sky's gradient and the storm backdrop vary slowly: drawn at half size.
+    el = np.clip(coarse.elevation, 0.0, 90.0)
+    height = coarse.up(1.0 - np.exp(-el / 12.0))
     base = pal["horizon"] + (pal["zenith"] - pal["horizon"]) * height[..., None]
     # A darker storm backdrop on the antisolar side, where the rain is.
     storm_strength = {"clear": 0.55, "stormy": 0.8, "sunset": 0.5, "overcast": 0.4}[scene.sky]
-    storm_shape = np.exp(-((azimuth / rng.uniform(40.0, 120.0)) ** 2))
-    storm_shape *= _smoothstep(-2.0, 12.0, elevation)
-    storm = storm_strength * storm_shape * rng.uniform(0.6, 1.0)
+    storm_shape = np.exp(-((coarse.azimuth / rng.uniform(40.0, 120.0)) ** 2))
+    storm_shape *= _smoothstep(-2.0, 12.0, coarse.elevation)
+    storm = coarse.up(storm_strength * storm_shape * rng.uniform(0.6, 1.0))
     sky = base * (1 - storm[..., None]) + pal["storm"] * storm[..., None]
-    # Perspective clouds: noise on a cloud plane above the camera.
-    lift = np.clip(d[..., 1], 0.0, None) + 0.06
-    px, pz = d[..., 0] / lift, d[..., 2] / lift
+    # Perspective clouds: noise on a cloud plane above the camera (evaluated at half size, its
+    # edges drawn at full size by the threshold below).
+    lift = np.clip(coarse.d[..., 1], 0.0, None) + 0.06
+    px, pz = coarse.d[..., 0] / lift, coarse.d[..., 2] / lift
     scale = rng.uniform(0.6, 1.5)
-    n = value_noise(rng, px * scale, pz * scale * 1.8, octaves=5)
+    n = coarse.up(value_noise(rng, px * scale, pz * scale * 1.8, octaves=5))
     cover = scene.cloud_cover
     density = _smoothstep(1.0 - cover - 0.05, 1.0 - cover + 0.3, n)
     density *= _smoothstep(-1.0, 4.0, elevation)
-    c_lift = np.clip(coarse.d[..., 1], 0.0, None) + 0.06
-    cx, cz = coarse.d[..., 0] / c_lift, coarse.d[..., 2] / c_lift
-    shade = coarse.up(value_noise(rng, cx * scale * 2.0, cz * scale * 3.0, octaves=3))
+    shade = coarse.up(value_noise(rng, px * scale * 2.0, pz * scale * 3.0, octaves=3))
     cloud = pal["cloud_dark"] + (pal["cloud_lit"] - pal["cloud_dark"]) * shade[..., None] ** 1.5
     # Clouds in front of the storm stay dark-ish (they are its underside).
     cloud *= (1.0 - 0.5 * storm)[..., None]
@@ -714,8 +711,10 @@ def render_scene(scene: RainbowScene, size: int = 128) -> NDArray[np.uint8]:
     bow *= scene.bow_brightness
     rain = _rain_mask(scene, elevation, azimuth, rng, coarse)
     # The bow lies in the rain in front of the sky; near the horizon the rain is far and hazy.
-    sky_bow = bow * rain[..., None] * _smoothstep(-1.0, 3.0, elevation)[..., None]
-    image = sky + sky_bow
+    # The rain shaft is in its cloud's shadow: the sky behind the bow is darker (RAIN_SHADE),
+    # which is why a bow stands out in all its colours even in front of a bright sky.
+    in_rain = (rain * _smoothstep(-1.0, 3.0, elevation))[..., None]
+    image = sky * (1.0 - RAIN_SHADE * in_rain) + bow * in_rain
     pixel_deg = cam.fov_deg / size
     image = _landscape(
         scene, image, bow * rain[..., None], elevation, azimuth, haze, pixel_deg, rng, coarse

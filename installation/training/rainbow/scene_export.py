@@ -8,11 +8,13 @@ The written file is run in onnxruntime against torch before it replaces ``output
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.jit._trace import TracerWarning
 
 from installation.training.common.onnx_export import (
     contract_metadata,
@@ -87,16 +89,20 @@ def export_scene_checkpoint(checkpoint: Path, output: Path) -> tuple[Path, int, 
     )
     gen = torch.Generator().manual_seed(1)
     example = (torch.randn(2, generator.z_dim, generator=gen), torch.tensor([0.8, 1.0]))
-    output = write_onnx(
-        graph,
-        example,
-        output,
-        ["z", "truncation"],
-        ["image"],
-        metadata,
-        __name__,
-        dynamic_axes={"z": {0: "N"}, "truncation": {0: "N"}, "image": {0: "N"}},
-    )
+    with warnings.catch_warnings():
+        # The renderer's colour tables are made with torch.tensor inside the graph; the tracer
+        # warns that they become constants, which is what they are.
+        warnings.simplefilter("ignore", TracerWarning)
+        output = write_onnx(
+            graph,
+            example,
+            output,
+            ["z", "truncation"],
+            ["image"],
+            metadata,
+            __name__,
+            dynamic_axes={"z": {0: "N"}, "truncation": {0: "N"}, "image": {0: "N"}},
+        )
     diff = verify(output, graph, generator.z_dim, r)
     return output, output.stat().st_size, r, diff
 

@@ -1,11 +1,12 @@
 """A learned prior over rainbow scenes: ``z`` [N, 512] -> the scene sampler's draws.
 
 The renderer's sampler (``renderer.draw_scene``) picks a sky and a landscape, a sun elevation,
-a field of view, where on the bow the camera aims and which leg, how the framing slips, the
-drops' optics, the rain curtain, brightness and cloud cover: 29 numbers (``SceneDraws`` with
-the two types one-hot). This network maps a latent ``z`` to those numbers so that their joint
-distribution matches the sampler's: it is trained by the energy distance between a batch of
-its outputs and a batch of the sampler's draws (in units of each column's spread). The camera
+a field of view, where on the bow the camera aims, how the framing slips, the drops' optics,
+the rain curtain, brightness and cloud cover: 28 numbers (``SceneDraws`` with the two types
+one-hot, and the aim and the leg as one position along the bow). This network maps a latent
+``z`` to those numbers so that their joint distribution matches the sampler's: it is trained
+by the energy distance between a batch of its outputs and a batch of the sampler's draws (in
+units of each column's spread). The camera
 and the rain curtain are then rebuilt from the draws as the sampler builds them (``aim_camera``
 in torch), so a generated camera aims at its bow. The network is smooth in ``z``, the types
 come out as softmax weights (blended, never switched) and the other columns through sigmoids
@@ -32,8 +33,7 @@ LATENT_SIZE = 512
 CONTINUOUS = (
     "sun",
     "fov",
-    "aim",
-    "side",
+    "bow_angle",
     "yaw_jitter",
     "pitch_jitter",
     "airy_scale",
@@ -47,7 +47,7 @@ CONTINUOUS = (
     "bow_brightness",
     "cloud_cover",
     "rain_edge_deg",
-    "rain_top_deg",
+    "rain_top_gap",
     "rain_patchiness",
     "land_bow",
 )
@@ -55,8 +55,7 @@ CONTINUOUS = (
 RANGES = {
     "sun": (1.0, 30.0),
     "fov": (45.0, 85.0),
-    "aim": (0.05, 1.0),
-    "side": (-1.0, 1.0),
+    "bow_angle": (-90.0, 90.0),
     "yaw_jitter": (-0.45, 0.45),
     "pitch_jitter": (-0.3, 0.1),
     "airy_scale": (0.12, 0.45),
@@ -70,7 +69,7 @@ RANGES = {
     "bow_brightness": (0.49, 1.04),
     "cloud_cover": (0.15, 1.08),
     "rain_edge_deg": (6.0, 20.0),
-    "rain_top_deg": (6.0, 90.0),
+    "rain_top_gap": (6.0, 90.0),
     "rain_patchiness": (0.0, 0.8),
     "land_bow": (0.1, 0.6),
 }
@@ -89,11 +88,29 @@ def encode(draws: SceneDraws) -> NDArray[np.float32]:
         "secondary_strength": optics.secondary_strength,
         "vividness": optics.vividness,
         "glow": optics.glow,
+        "bow_angle": bow_angle(draws),
+        # The rain's top above the aimed-at point of the bow, as the sampler draws it (at least
+        # 6°): learned as a top in degrees, it came out below the aim in 1 of 7 scenes, whose
+        # bow then faded out just where the camera looked.
+        "rain_top_gap": draws.rain_top_deg - (42.0 - draws.sun) * draws.aim**0.7,
     }
     start = len(SKIES) + len(LANDSCAPES)
     for i, name in enumerate(CONTINUOUS):
         row[start + i] = values[name] if name in values else float(getattr(draws, name))
     return row
+
+
+def bow_angle(draws: SceneDraws) -> float:
+    """Where on the bow the camera aims, as the angle (degrees) around the 42° circle from its
+    top (negative: the left leg). The sampler draws the aim's elevation and a leg; the angle
+    says the same smoothly: the top is 0 whichever leg, and the aim's azimuth and elevation
+    change in proportion to it (by elevation, the azimuth near the top moves as its square
+    root, so a walk over the top would swing the camera)."""
+    sun = math.radians(draws.sun)
+    elevation = math.radians((42.0 - draws.sun) * draws.aim**0.7)
+    r = math.radians(42.0)
+    cos_phi = (math.sin(elevation) + math.cos(r) * math.sin(sun)) / (math.sin(r) * math.cos(sun))
+    return draws.side * math.degrees(math.acos(min(1.0, max(-1.0, cos_phi))))
 
 
 def sampler_rows(seeds: Sequence[int]) -> NDArray[np.float32]:
@@ -162,12 +179,15 @@ def _column(rows: Tensor, name: str) -> Tensor:
 def aim_camera_torch(rows: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """(pitch, yaw, aim elevation, aim azimuth) in degrees, as ``renderer.aim_camera``."""
     sun, fov = _column(rows, "sun"), _column(rows, "fov")
-    aim_elevation = (42.0 - sun) * torch.clamp(_column(rows, "aim"), min=1e-4) ** 0.7
-    el, e = (aim_elevation * RADIANS), (sun * RADIANS)
-    cos_az = (math.cos(math.radians(42.0)) + torch.sin(el) * torch.sin(e)) / (
-        torch.cos(el) * torch.cos(e)
-    )
-    aim_azimuth = DEGREES * (torch.acos(torch.clamp(cos_az, -1.0, 1.0))) * _column(rows, "side")
+    # The point at ``bow_angle`` around the 42° circle about the antisolar point A: from A,
+    # 42° towards "up" (perpendicular to A in the vertical plane) turned by the angle.
+    phi, e, r = _column(rows, "bow_angle") * RADIANS, sun * RADIANS, math.radians(42.0)
+    along = math.sin(r) * torch.cos(phi)
+    x = math.sin(r) * torch.sin(phi)
+    y = -math.cos(r) * torch.sin(e) + along * torch.cos(e)
+    z = math.cos(r) * torch.cos(e) + along * torch.sin(e)
+    aim_elevation = DEGREES * torch.asin(torch.clamp(y, -1.0, 1.0))
+    aim_azimuth = DEGREES * torch.atan2(x, z)
     yaw = aim_azimuth + _column(rows, "yaw_jitter") * fov
     pitch = aim_elevation + _column(rows, "pitch_jitter") * fov
     pitch = torch.minimum(torch.maximum(pitch, 0.08 * fov), 0.5 * fov + 2.0)
@@ -178,7 +198,7 @@ def scene_parameters(rows: Tensor) -> SceneParameters:
     """The renderer's scene parameters of scene rows (as ``renderer.draw_scene`` builds them)."""
     k = len(SKIES)
     m = k + len(LANDSCAPES)
-    pitch, yaw, _, aim_azimuth = aim_camera_torch(rows)
+    pitch, yaw, aim_elevation, aim_azimuth = aim_camera_torch(rows)
     fov = _column(rows, "fov")
     centre = aim_azimuth + _column(rows, "rain_centre") * fov
     half = _column(rows, "rain_width") * fov / 2
@@ -203,7 +223,7 @@ def scene_parameters(rows: Tensor) -> SceneParameters:
         rain_lo=centre - half,
         rain_hi=centre + half,
         rain_edge=_column(rows, "rain_edge_deg"),
-        rain_top=_column(rows, "rain_top_deg"),
+        rain_top=aim_elevation + _column(rows, "rain_top_gap"),
         patchiness=_column(rows, "rain_patchiness"),
         land_bow=_column(rows, "land_bow"),
     )

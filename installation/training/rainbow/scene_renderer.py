@@ -25,8 +25,9 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-SKY_TYPES = ("clear", "stormy", "sunset", "overcast")
-LANDSCAPE_TYPES = ("hills", "sea", "mountains", "trees", "town")
+from installation.training.rainbow.renderer import LANDSCAPES, RAIN_SHADE, SKIES, SKY_PALETTES
+
+SKY_TYPES, LANDSCAPE_TYPES = SKIES, LANDSCAPES
 RADIANS, DEGREES = math.pi / 180.0, 180.0 / math.pi
 LATTICE = 64  # value-noise lattice (as the numpy renderer)
 RIDGE_LATTICE = 256
@@ -35,17 +36,9 @@ GRID_START_DEG, GRID_STEP_DEG, GRID_SIZE = -70.0, 0.05, 2801
 HOUSES = 64  # enough to fill 140° of azimuth (a house and its gap average ~3.6°)
 BOW_STEP_DEG, BOW_SAMPLES = 0.1, 1201  # the bow's colour table, 0..120° from the antisolar point
 
-# Palettes of the sky types (linear RGB) and their jitter, as in the numpy renderer.
-PALETTE_KEYS = ("zenith", "horizon", "storm", "cloud_lit", "cloud_dark")
-PALETTES = torch.tensor(
-    [
-        [[0.04, 0.11, 0.38], [0.25, 0.37, 0.56], [0.10, 0.13, 0.2], [0.8, 0.78, 0.72], [0.2, 0.22, 0.28]],
-        [[0.04, 0.05, 0.08], [0.13, 0.15, 0.2], [0.035, 0.04, 0.06], [0.35, 0.34, 0.33], [0.03, 0.035, 0.045]],
-        [[0.06, 0.05, 0.18], [0.7, 0.3, 0.15], [0.18, 0.07, 0.1], [0.9, 0.4, 0.25], [0.12, 0.06, 0.1]],
-        [[0.12, 0.13, 0.15], [0.26, 0.27, 0.29], [0.07, 0.075, 0.09], [0.32, 0.32, 0.32], [0.08, 0.08, 0.09]],
-    ]
-)  # fmt: skip
-PALETTE_JITTER = torch.tensor([0.15, 0.15, 0.15, 0.1])
+# Palettes of the sky types (linear RGB) and their jitter, from the numpy renderer.
+PALETTES = torch.tensor([SKY_PALETTES[sky][0] for sky in SKY_TYPES])  # [4, 5, 3]
+PALETTE_JITTER = torch.tensor([SKY_PALETTES[sky][1] for sky in SKY_TYPES])
 STORM_STRENGTH = torch.tensor([0.55, 0.8, 0.5, 0.4])
 LAND_LIGHT = torch.tensor([1.0, 0.9, 0.7, 0.45])
 
@@ -108,8 +101,10 @@ def _col(t: Tensor) -> Tensor:
 
 
 def _rgb(t: Tensor) -> Tensor:
-    """[N, 3] -> [N, 1, 1, 3]."""
-    return t[:, None, None, :]
+    """[N, 3] -> [N, 3, 1, 1]: images are channel-first until ``finish`` (onnxruntime
+    broadcasts a per-pixel or per-channel factor over contiguous runs, many times faster than
+    over the last axis)."""
+    return t[:, :, None, None]
 
 
 def view_directions(p: SceneParameters, size: int) -> Tensor:
@@ -119,11 +114,13 @@ def view_directions(p: SceneParameters, size: int) -> Tensor:
     u = c[None, None, :].expand(1, size, size)
     v = c[None, :, None].expand(1, size, size)
     x, y, z = u * _col(t), -v * _col(t), torch.ones_like(u * _col(t))
-    pitch, yaw = _col((p.pitch * RADIANS)), _col((p.yaw * RADIANS))
-    y, z = y * torch.cos(pitch) + z * torch.sin(pitch), -y * torch.sin(pitch) + z * torch.cos(pitch)
-    x, z = x * torch.cos(yaw) + z * torch.sin(yaw), -x * torch.sin(yaw) + z * torch.cos(yaw)
+    pitch, yaw = _col(p.pitch * RADIANS), _col(p.yaw * RADIANS)
+    cp, sp, cy, sy = torch.cos(pitch), torch.sin(pitch), torch.cos(yaw), torch.sin(yaw)
+    y, z = y * cp + z * sp, -y * sp + z * cp
+    x, z = x * cy + z * sy, -x * sy + z * cy
     d = torch.stack([x, y, z], dim=-1)
-    return d / torch.linalg.vector_norm(d, dim=-1, keepdim=True)
+    length: Tensor = torch.linalg.vector_norm(d, dim=-1, keepdim=True)
+    return d / length
 
 
 def value_noise(draws: Draws, x: Tensor, y: Tensor, octaves: int) -> Tensor:
@@ -232,14 +229,15 @@ def lookup_azimuth(tables: Tensor, grid: Tensor, azimuth: Tensor) -> Tensor:
 
 
 def lookup_bow(table: Tensor, theta: Tensor) -> Tensor:
-    """Bow light tables [N, BOW_SAMPLES, 3] at each pixel's angle [N, H, W] -> [N, H, W, 3]."""
-    n = table.shape[0]
+    """Bow light tables [N, BOW_SAMPLES, 3] at each pixel's angle [N, H, W] -> [N, 3, H, W]."""
+    n, h, w = theta.shape
     pos = torch.clamp(theta / BOW_STEP_DEG, 0.0, BOW_SAMPLES - 1.0)
     i0 = torch.clamp(torch.floor(pos), 0, BOW_SAMPLES - 2)
-    f = (pos - i0)[..., None]
-    index = i0.long().reshape(n, -1, 1).expand(n, -1, 3)
-    lo = torch.gather(table, 1, index).reshape(*theta.shape, 3)
-    hi = torch.gather(table, 1, index + 1).reshape(*theta.shape, 3)
+    f = (pos - i0)[:, None]
+    index = i0.long().reshape(n, 1, -1).expand(n, 3, -1)
+    channels = table.transpose(1, 2)  # [N, 3, T]
+    lo = torch.gather(channels, 2, index).reshape(n, 3, h, w)
+    hi = torch.gather(channels, 2, index + 1).reshape(n, 3, h, w)
     return lo * (1 - f) + hi * f
 
 
@@ -296,27 +294,28 @@ def _cloud_plane(d: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def _sky(f: _Frame, pal: Tensor, draws: Draws) -> tuple[Tensor, Tensor]:
-    """(sky radiance [N, H, W, 3], haze colour [N, 3])."""
+    """(sky radiance [N, H, W, 3], haze colour [N, 3]); the gradient, storm and cloud noise
+    at half size, as the numpy renderer."""
     p = f.p
-    el = torch.clamp(f.elevation, 0.0, 90.0)
-    height = (1.0 - torch.exp(-el / 12.0))[..., None]
+    el = torch.clamp(f.coarse_elevation, 0.0, 90.0)
+    height = f.up(1.0 - torch.exp(-el / 12.0))[:, None]
     zenith, horizon, storm_c = _rgb(pal[:, 0]), _rgb(pal[:, 1]), _rgb(pal[:, 2])
     strength = p.sky @ STORM_STRENGTH
     storm_width = draws.uniform(40.0, 120.0, 1)[:, 0]
-    shape = torch.exp(-((f.azimuth / _col(storm_width)) ** 2)) * smoothstep(-2.0, 12.0, f.elevation)
-    storm = (_col(strength) * shape * _col(draws.uniform(0.6, 1.0, 1)[:, 0]))[..., None]
+    shape = torch.exp(-((f.coarse_azimuth / _col(storm_width)) ** 2))
+    shape = shape * smoothstep(-2.0, 12.0, f.coarse_elevation)
+    storm = f.up(_col(strength) * shape * _col(draws.uniform(0.6, 1.0, 1)[:, 0]))[:, None]
     sky = horizon + (zenith - horizon) * height
     sky = sky + storm * (storm_c - sky)
-    px, pz = _cloud_plane(f.d)
+    px, pz = _cloud_plane(f.coarse_d)
     scale = _col(draws.uniform(0.6, 1.5, 1)[:, 0])
-    n = value_noise(draws, px * scale, pz * scale * 1.8, octaves=5)
+    n = f.up(value_noise(draws, px * scale, pz * scale * 1.8, octaves=5))
     cover = _col(p.cloud_cover)
     density = smoothstep(1.0 - cover - 0.05, 1.0 - cover + 0.3, n)
-    density = (density * smoothstep(-1.0, 4.0, f.elevation))[..., None]
-    cx, cz = _cloud_plane(f.coarse_d)
-    shade = f.up(value_noise(draws, cx * scale * 2.0, cz * scale * 3.0, octaves=3))
+    density = (density * smoothstep(-1.0, 4.0, f.elevation))[:, None]
+    shade = f.up(value_noise(draws, px * scale * 2.0, pz * scale * 3.0, octaves=3))
     lit, dark = _rgb(pal[:, 3]), _rgb(pal[:, 4])
-    cloud = (dark + (lit - dark) * (torch.clamp(shade, min=0.0) ** 1.5)[..., None]) * (
+    cloud = (dark + (lit - dark) * (torch.clamp(shade, min=0.0) ** 1.5)[:, None]) * (
         1.0 - 0.5 * storm
     )
     sky = sky + density * (cloud - sky)
@@ -347,12 +346,12 @@ class _Painter:
         p = f.p
         self.f = f
         tex = f.up(value_noise(draws, f.coarse_azimuth / 3.0, f.coarse_elevation / 1.5, octaves=3))
-        self.light = _col(p.sky @ LAND_LIGHT)[..., None]
+        self.light = _col(p.sky @ LAND_LIGHT)[:, None]
         sunset = p.sky[:, 2:3]
         warm = _rgb(1.0 + sunset * (torch.tensor([1.0, 0.75, 0.55]) - 1.0))
-        self.shading = (0.75 + 0.5 * tex[..., None]) * (self.light * warm)  # [N, H, W, 3]
-        self.near_horizon = smoothstep(-4.0, 0.5, f.elevation)[..., None]
-        self.land_bow = _col(p.land_bow)[..., None]
+        self.shading = (0.75 + 0.5 * tex[:, None]) * (self.light * warm)  # [N, 3, H, W]
+        self.near_horizon = smoothstep(-4.0, 0.5, f.elevation)[:, None]
+        self.land_bow = _col(p.land_bow)[:, None]
         self.bow_light = bow * (self.land_bow * self.near_horizon)
         self.bow = bow
         self.haze = _rgb(haze)
@@ -366,7 +365,7 @@ class _Painter:
         haze) where ``cover`` [N, H, W]."""
         d = distance[:, None, None, None]
         shaded = self.shading * _rgb(colour) * (1 - d) + (self.haze * d + self.bow_light * d)
-        return img + cover[..., None] * (shaded - img)
+        return img + cover[:, None] * (shaded - img)
 
 
 @dataclass(frozen=True)
@@ -413,18 +412,19 @@ def _landscapes(f: _Frame, image: Tensor, bow: Tensor, haze: Tensor, draws: Draw
     headland = 1 - smoothstep(0.45, 0.55, draws.take(1))
     reach = (grid - u(-60.0, 60.0)[:, None]) / u(8.0, 35.0)[:, None]
     cape = heights[:, 0] * torch.clamp(1.0 - reach**2, min=0.0) ** 0.5 - 0.5
-    cape = torch.where(headland > 0.0, cape, torch.full_like(cape, -90.0))
+    # Without a headland it sinks below the sea's horizon (and stays behind the near sea).
+    cape = -0.5 + headland * (cape + 0.5)
     heights = torch.cat([cape[:, None], heights[:, 1:], town_skyline(draws, grid)[:, None]], dim=1)
 
     # Bases: ground below the horizon; for the sea, water to a horizon 0.3° below it.
     on_ground = pt.paint(image, pt.coverage(torch.zeros_like(el)), ground, zero + 0.3)
     sea = torch.tensor([0.03, 0.07, 0.1]) * draws.uniform(0.7, 1.4, 3)
-    depth = torch.clamp(-el / 15.0, 0.0, 1.0)[..., None]
+    depth = torch.clamp(-el / 15.0, 0.0, 1.0)[:, None]
     glint = f.up(value_noise(draws, f.coarse_azimuth / 1.5, f.coarse_elevation * 4.0, octaves=2))
-    water = pt.haze * 0.4 * (1 - depth) + _rgb(sea) * depth + 0.05 * glint[..., None] * pt.light
+    water = pt.haze * 0.4 * (1 - depth) + _rgb(sea) * depth + 0.05 * glint[:, None] * pt.light
     water = water + bow * pt.land_bow * 0.5 * pt.near_horizon
     sea_cover = pt.coverage(torch.full_like(el, -0.3))
-    on_sea = image + sea_cover[..., None] * (water - image)
+    on_sea = image + sea_cover[:, None] * (water - image)
     w = f.p.land  # hills, sea, mountains, trees, town
     img = on_ground + w[:, 1, None, None, None] * (on_sea - on_ground)
 
@@ -467,19 +467,19 @@ def _landscapes(f: _Frame, image: Tensor, bow: Tensor, haze: Tensor, draws: Draw
 
 
 def finish(image: Tensor) -> Tensor:
-    """Vignette, hue-preserving highlight shoulder and display gamma: linear [N, H, W, 3] ->
-    display values in [0, 1]."""
-    size = image.shape[1]
+    """Vignette, hue-preserving highlight shoulder and display gamma: linear [N, 3, H, W] ->
+    display values in [0, 1], [N, H, W, 3]."""
+    size = image.shape[2]
     c = (torch.arange(size, dtype=torch.float32) + 0.5) / size * 2 - 1
     r2 = c[None, :] ** 2 + c[:, None] ** 2
-    image = torch.clamp(image * (1.0 - 0.12 * r2)[None, :, :, None], min=0.0)
-    peak = torch.amax(image, dim=-1, keepdim=True)
+    image = torch.clamp(image * (1.0 - 0.12 * r2)[None, None], min=0.0)
+    peak = torch.amax(image, dim=1, keepdim=True)
     knee = 0.8
     rolled = torch.where(
         peak > knee, knee + (1 - knee) * torch.tanh((peak - knee) / (1 - knee)), peak
     )
     image = image * (rolled / torch.clamp(peak, min=1e-6))
-    return torch.clamp(image, 1e-8, 1.0) ** (1 / 2.2)
+    return (torch.clamp(image, 1e-8, 1.0) ** (1 / 2.2)).permute(0, 2, 3, 1)
 
 
 BowTables = Callable[[SceneParameters], Tensor]  # scenes -> [N, BOW_SAMPLES, 3] linear bow light
@@ -495,9 +495,10 @@ def render(p: SceneParameters, draws: Draws, size: int, bow_tables: BowTables) -
     theta = DEGREES * torch.acos(torch.clamp(cos_theta, -1.0, 1.0))
     pal = _palette(p, draws)
     sky, haze = _sky(frame, pal, draws)
-    bow = lookup_bow(bow_tables(p), theta) * _col(p.brightness)[..., None]
-    rain = _rain(frame, draws)[..., None]
-    image = sky + bow * rain * smoothstep(-1.0, 3.0, frame.elevation)[..., None]
+    bow = lookup_bow(bow_tables(p), theta) * _col(p.brightness)[:, None]
+    rain = _rain(frame, draws)[:, None]
+    in_rain = rain * smoothstep(-1.0, 3.0, frame.elevation)[:, None]
+    image = sky * (1.0 - RAIN_SHADE * in_rain) + bow * in_rain
     image = _landscapes(frame, image, bow * rain, haze, draws)
     return finish(image)
 

@@ -48,7 +48,7 @@ from installation.training.rainbow.bow_optics_net import (
 )
 from installation.training.rainbow.renderer import render_rainbow, sample_scene
 from installation.training.rainbow.scene_generator import SceneGenerator, to_uint8
-from installation.training.rainbow.scene_prior import energy_distance, sampler_rows
+from installation.training.rainbow.scene_prior import LATENT_SIZE, energy_distance, sampler_rows
 
 SCENE_CHECKPOINTS = CheckpointKind("rainbow-scene", "rainbow", "installation train rainbow")
 HELD_OUT_SEED = 1_000_000  # held-out scenes start here (as the measures' renderer images)
@@ -154,7 +154,7 @@ class SceneTrainer:
                 physics_table(sample_scene(s).optics)
                 for s in tqdm(seeds, desc="bow tables", leave=False)
             ]
-            return np.stack(rows)
+            return np.stack(rows).astype(np.float32)
 
         made = {"seeds": [optics_seeds.start, optics_seeds.stop], "what": "bow tables"}
         self.tables = torch.from_numpy(
@@ -231,7 +231,7 @@ class SceneTrainer:
         for group in self.opt_prior.param_groups:
             group["lr"] = lr_at(step, cfg.prior_steps, cfg.prior_lr)
         prior = self.generator.prior
-        z = torch.randn(cfg.prior_batch, prior.net[0].in_features, generator=self.rng)
+        z = torch.randn(cfg.prior_batch, LATENT_SIZE, generator=self.rng)
         w = prior.mapped(z)
         with torch.no_grad():
             prior.w_avg.copy_(w.mean(dim=0).lerp(prior.w_avg, cfg.w_avg_beta))

@@ -19,7 +19,9 @@ from installation.training.rainbow.renderer import render_rainbow
 BANDS = [(255, 0, 0), (255, 160, 0), (255, 255, 0), (0, 200, 0), (0, 90, 255), (140, 0, 255)]
 
 
-def _bow_image(centre: tuple[int, int], axes: tuple[int, int], angle: int, size: int = 256) -> np.ndarray:
+def _bow_image(
+    centre: tuple[int, int], axes: tuple[int, int], angle: int, size: int = 256
+) -> np.ndarray:
     """A grey sky with a thin rainbow-coloured elliptical arc (red outside)."""
     image = np.full((size, size, 3), 110, dtype=np.uint8)
     for k, colour in enumerate(BANDS):

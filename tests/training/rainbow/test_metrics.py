@@ -70,13 +70,13 @@ def test_missing_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("torch")
-    from installation.training.rainbow.export import export_rainbow
-    from installation.training.rainbow.train import RainbowTrainConfig, RainbowTrainer
+    from installation.training.rainbow.scene_export import export_scene_checkpoint
+    from installation.training.rainbow.scene_train import SceneTrainConfig, SceneTrainer
 
     folder = tmp_path_factory.mktemp("rainbow_metrics")
-    checkpoint = RainbowTrainer(RainbowTrainConfig.quick(), folder / "run").train()
+    checkpoint = SceneTrainer(SceneTrainConfig.quick(), folder / "run").train()
     onnx_path = folder / "tiny.onnx"
-    export_rainbow(checkpoint, onnx_path)
+    export_scene_checkpoint(checkpoint, onnx_path)
     return onnx_path
 
 
@@ -84,17 +84,20 @@ def test_report_of_a_tiny_model(tiny_model: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     argv = [str(tiny_model), "--out", str(out), "--colour-samples", "40"]
     argv += ["--truncation-samples", "16", "--walks", "2", "--walk-steps", "12"]
-    argv += ["--swd-images", "40", "--figures", str(tmp_path / "figures")]
+    argv += ["--real-images", "24", "--figures", str(tmp_path / "figures")]
     code = main(["measure", "rainbow", *argv])
     report = json.loads(out.read_text())
     assert code == (0 if all(report["passes"].values()) else 1)
     assert report["resolution"] == 32 and report["latent_size"] == 512
-    # psi 0 maps every z to w_avg: one image, whatever the training did.
+    # psi 0 maps every z to w_avg and every noise uniform to 0.5: one image.
     assert report["psi0_max_spread"] == 0 and report["pixel_std_by_psi"][0] == 0.0
     assert sum(report["sector_histogram"]) == 40
-    assert report["worst_walk_jump_ratio"] >= 1.0 and report["worst_linear_walk_jump_ratio"] >= 1.0
-    assert report["swd_ratio"] > 0 and report["swd_ratio_psi08"] > 0
-    assert report["passes"]["looks_like_data"] == (report["swd_ratio"] <= 4.0)
+    assert len(report["walk_jump_ratios"]) == 2 and min(report["walk_jump_ratios"]) >= 1.0
+    assert [level["size"] for level in report["pyramid"]] == [32.0, 16.0]
+    assert all(level["ratio"] > 0 for level in report["pyramid"])
+    ok = all(level["ratio"] <= 2.0 for level in report["pyramid"])
+    assert report["passes"]["texture_every_scale"] == ok
+    assert 0.0 <= report["bow_found_share"] <= 1.0
     assert report["latency_ms"]["median"] > 0
-    for name in ("rainbow_samples.png", "rainbow_truncation.png"):
-        assert (tmp_path / "figures" / name).stat().st_size > 0
+    for name in ("samples", "truncation", "walk", "data_grid"):
+        assert (tmp_path / "figures" / f"rainbow_{name}.png").stat().st_size > 0

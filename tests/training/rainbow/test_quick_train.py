@@ -83,7 +83,15 @@ def test_bad_options_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[s
     photos.mkdir()
     with pytest.raises(TrainingError, match="power of two"):
         run_train(
-            _train_args("--quick", "--out", str(tmp_path / "a"), "--images", str(photos), "--resolution", "100")
+            _train_args(
+                "--quick",
+                "--out",
+                str(tmp_path / "a"),
+                "--images",
+                str(photos),
+                "--resolution",
+                "100",
+            )
         )
     with pytest.raises(TrainingError, match="between 8 and 1024"):
         run_train(_train_args("--quick", "--out", str(tmp_path / "b"), "--resolution", "4"))

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 ort = pytest.importorskip("onnxruntime")
 
 from installation.errors import TrainingError  # noqa: E402
-from installation.models.contract import check_contract  # noqa: E402
+from installation.models.onnx_runtime import load_model  # noqa: E402
 from installation.training.rainbow import renderer  # noqa: E402
 from installation.training.rainbow import scene_renderer as sr  # noqa: E402
 from installation.training.rainbow.bow_optics_net import (  # noqa: E402
@@ -59,15 +59,16 @@ def test_the_camera_is_rebuilt_from_the_draws_as_the_sampler_builds_it() -> None
     for i, seed in enumerate(SEEDS):
         scene, draws = renderer.draw_scene(seed)
         cam = scene.camera
-        assert float(p.pitch[i]) == pytest.approx(cam.pitch_deg, abs=1e-6)
-        assert float(p.yaw[i]) == pytest.approx(cam.yaw_deg, abs=1e-6)
-        assert float(p.fov[i]) == pytest.approx(cam.fov_deg, abs=1e-6)
-        assert float(p.sun[i]) == pytest.approx(cam.sun_elevation_deg, abs=1e-6)
+        assert float(p.pitch[i]) == pytest.approx(cam.pitch_deg, abs=1e-4)
+        assert float(p.yaw[i]) == pytest.approx(cam.yaw_deg, abs=1e-4)
+        assert float(p.fov[i]) == pytest.approx(cam.fov_deg, abs=1e-4)
+        assert float(p.sun[i]) == pytest.approx(cam.sun_elevation_deg, abs=1e-4)
         lo, hi = scene.rain_azimuth
         if lo > -180.0:
-            assert float(p.rain_lo[i]) == pytest.approx(lo, abs=1e-6)
-            assert float(p.rain_hi[i]) == pytest.approx(hi, abs=1e-6)
+            assert float(p.rain_lo[i]) == pytest.approx(lo, abs=1e-4)
+            assert float(p.rain_hi[i]) == pytest.approx(hi, abs=1e-4)
         assert draws.rain_open == float(lo <= -180.0)
+        assert float(p.rain_top[i]) == pytest.approx(scene.rain_top_deg, abs=1e-4)
     pitch, yaw, _, _ = aim_camera_torch(rows)
     assert torch.equal(pitch, p.pitch) and torch.equal(yaw, p.yaw)
 
@@ -89,7 +90,9 @@ def test_value_noise_matches_the_numpy_definition() -> None:
     u = np.concatenate([lattice.reshape(-1), offsets.reshape(-1)])[None].astype(np.float32)
     x = rng.uniform(-90, 90, (1, 8, 8)).astype(np.float32)
     y = rng.uniform(-90, 90, (1, 8, 8)).astype(np.float32)
-    ours = sr.value_noise(sr.Draws(torch.from_numpy(u)), torch.from_numpy(x), torch.from_numpy(y), 2)
+    ours = sr.value_noise(
+        sr.Draws(torch.from_numpy(u)), torch.from_numpy(x), torch.from_numpy(y), 2
+    )
 
     class Replay:  # hands the same lattices and offsets to renderer.value_noise
         def __init__(self) -> None:
@@ -196,16 +199,22 @@ def test_quick_train_resume_export(tmp_path: Path) -> None:
     state = SCENE_CHECKPOINTS.load(run / "checkpoint.pt")
     assert (state["step"], state["done"]) == (5, False)
     with pytest.raises(TrainingError, match="unfinished"):
-        run_export(_parse(configure_export, str(run / "checkpoint.pt"), "--output", str(tmp_path / "x.onnx")))
+        run_export(
+            _parse(
+                configure_export, str(run / "checkpoint.pt"), "--output", str(tmp_path / "x.onnx")
+            )
+        )
     assert run_train(_parse(configure_train, "--quick", "--out", str(run), "--resume")) == 0
     state = SCENE_CHECKPOINTS.load(run / "checkpoint.pt")
     assert state["done"] and state["step"] == SceneTrainConfig.quick().steps
     for name in ("samples.png", "truncation.png", "real.png", "summary.json"):
         assert (run / name).is_file()
     out = tmp_path / "rainbow.onnx"
-    assert run_export(_parse(configure_export, str(run / "checkpoint.pt"), "--output", str(out))) == 0
+    assert (
+        run_export(_parse(configure_export, str(run / "checkpoint.pt"), "--output", str(out))) == 0
+    )
+    load_model("rainbow", out, "generator", providers=("cpu",))  # the show accepts it
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    check_contract(session, "generator")
     z = np.random.default_rng(0).uniform(-1, 1, (2, 512)).astype(np.float32)
     (image,) = session.run(["image"], {"z": z, "truncation": np.full(2, 0.8, np.float32)})
     assert image.shape == (2, 32, 32, 3) and image.dtype == np.uint8
@@ -215,7 +224,14 @@ def test_quick_train_resume_export(tmp_path: Path) -> None:
     assert np.array_equal(psi0[0], psi0[1])
     with pytest.raises(TrainingError, match="latent-smoothing"):
         run_export(
-            _parse(configure_export, str(run / "checkpoint.pt"), "--output", str(out), "--latent-smoothing", "0.1")
+            _parse(
+                configure_export,
+                str(run / "checkpoint.pt"),
+                "--output",
+                str(out),
+                "--latent-smoothing",
+                "0.1",
+            )
         )
 
 
