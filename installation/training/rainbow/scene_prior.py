@@ -27,7 +27,12 @@ from numpy.typing import NDArray
 from torch import Tensor, nn
 
 from installation.training.rainbow.renderer import LANDSCAPES, SKIES, SceneDraws, draw_scene
-from installation.training.rainbow.scene_renderer import DEGREES, RADIANS, SceneParameters
+from installation.training.rainbow.scene_renderer import (
+    ACOS_EDGE,
+    DEGREES,
+    RADIANS,
+    SceneParameters,
+)
 
 LATENT_SIZE = 512
 CONTINUOUS = (
@@ -186,7 +191,7 @@ def aim_camera_torch(rows: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     x = math.sin(r) * torch.sin(phi)
     y = -math.cos(r) * torch.sin(e) + along * torch.cos(e)
     z = math.cos(r) * torch.cos(e) + along * torch.sin(e)
-    aim_elevation = DEGREES * torch.asin(torch.clamp(y, -1.0, 1.0))
+    aim_elevation = DEGREES * torch.asin(torch.clamp(y, -ACOS_EDGE, ACOS_EDGE))
     aim_azimuth = DEGREES * torch.atan2(x, z)
     yaw = aim_azimuth + _column(rows, "yaw_jitter") * fov
     pitch = aim_elevation + _column(rows, "pitch_jitter") * fov

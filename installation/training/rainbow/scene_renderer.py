@@ -29,6 +29,9 @@ from installation.training.rainbow.renderer import LANDSCAPES, RAIN_SHADE, SKIES
 
 SKY_TYPES, LANDSCAPE_TYPES = SKIES, LANDSCAPES
 RADIANS, DEGREES = math.pi / 180.0, 180.0 / math.pi
+# acos and asin are clamped just inside [-1, 1], where their gradients are finite (the walk
+# stage of training backpropagates through the angles; 0.03° at the antisolar point itself)
+ACOS_EDGE = 1.0 - 1e-7
 LATTICE = 64  # value-noise lattice (as the numpy renderer)
 RIDGE_LATTICE = 256
 # Silhouettes are tabled along the azimuth from the view's centre (yaw): -70..70°, 0.05° a step.
@@ -265,7 +268,7 @@ class _Frame:
 
 def _angles(d: Tensor) -> tuple[Tensor, Tensor]:
     """(elevation, azimuth) in degrees of directions [N, H, W, 3]."""
-    elevation = DEGREES * torch.asin(torch.clamp(d[..., 1], -1.0, 1.0))
+    elevation = DEGREES * torch.asin(torch.clamp(d[..., 1], -ACOS_EDGE, ACOS_EDGE))
     return elevation, DEGREES * torch.atan2(d[..., 0], d[..., 2])
 
 
@@ -411,7 +414,9 @@ def _landscapes(f: _Frame, image: Tensor, bow: Tensor, haze: Tensor, draws: Draw
     # The sea's headland tapers into the sea; 10: the town's houses.
     headland = 1 - smoothstep(0.45, 0.55, draws.take(1))
     reach = (grid - u(-60.0, 60.0)[:, None]) / u(8.0, 35.0)[:, None]
-    cape = heights[:, 0] * torch.clamp(1.0 - reach**2, min=0.0) ** 0.5 - 0.5
+    # (clamped above 0, not at it: the square root's gradient at 0 is infinite, and the walk
+    # stage of training backpropagates through here)
+    cape = heights[:, 0] * torch.sqrt(torch.clamp(1.0 - reach**2, min=1e-12)) - 0.5
     # Without a headland it sinks below the sea's horizon (and stays behind the near sea).
     cape = -0.5 + headland * (cape + 0.5)
     heights = torch.cat([cape[:, None], heights[:, 1:], town_skyline(draws, grid)[:, None]], dim=1)
@@ -492,7 +497,7 @@ def render(p: SceneParameters, draws: Draws, size: int, bow_tables: BowTables) -
     e = p.sun * RADIANS
     antisolar = torch.stack([torch.zeros_like(e), -torch.sin(e), torch.cos(e)], dim=1)
     cos_theta = torch.einsum("nhwc,nc->nhw", frame.d, antisolar)
-    theta = DEGREES * torch.acos(torch.clamp(cos_theta, -1.0, 1.0))
+    theta = DEGREES * torch.acos(torch.clamp(cos_theta, -ACOS_EDGE, ACOS_EDGE))
     pal = _palette(p, draws)
     sky, haze = _sky(frame, pal, draws)
     bow = lookup_bow(bow_tables(p), theta) * _col(p.brightness)[:, None]

@@ -236,12 +236,19 @@ def test_quick_train_resume_export(tmp_path: Path) -> None:
 
 
 def test_a_resumed_run_matches_an_uninterrupted_one(tmp_path: Path) -> None:
-    straight = SceneTrainer(SceneTrainConfig.quick(), tmp_path / "a")
-    straight.train(stop_after=9)
-    interrupted = SceneTrainer(SceneTrainConfig.quick(), tmp_path / "b")
-    interrupted.train(stop_after=4)
-    resumed = SceneTrainer(SceneTrainConfig.quick(), tmp_path / "b", resume=True)
-    resumed.train(stop_after=5)
+    # Stopped inside the walk stage (6 optics + 6 prior steps, then walks): the walk term's
+    # running mean speed has to come back from the checkpoint too.
+    config = SceneTrainConfig.quick()
+    walking = config.optics_steps + config.prior_steps + 2
+    straight = SceneTrainer(config, tmp_path / "a")
+    straight.train(stop_after=walking)
+    interrupted = SceneTrainer(config, tmp_path / "b")
+    interrupted.train(stop_after=walking - 1)
+    resumed = SceneTrainer(config, tmp_path / "b", resume=True)
+    assert resumed.walk_loss.mean_speed > 0.0
+    resumed.train(stop_after=1)
     for a, b in zip(straight.generator.parameters(), resumed.generator.parameters(), strict=True):
         assert torch.allclose(a, b, atol=1e-6)
+    assert resumed.walk_loss.mean_speed == pytest.approx(straight.walk_loss.mean_speed)
     assert math.isfinite(resumed.history[-1]["prior_energy_distance"])
+    assert resumed.history[-1]["walk_worst_ratio"] >= 1.0
