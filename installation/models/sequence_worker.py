@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
-from installation.models.thread_priority import lower_this_thread
+from installation.models.thread_priority import STREAM_NICENESS, lower_this_thread
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ class ThreadedSequence(Generic[T]):
         return self._next - 1
 
     def _work(self) -> None:
-        lower_this_thread()  # the frame loop goes first when the cores are busy
+        lower_this_thread(STREAM_NICENESS)  # the frame loop and requests go first
         failures = 0
         while True:
             with self._condition:

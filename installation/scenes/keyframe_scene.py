@@ -41,6 +41,9 @@ class KeyframeScene(Scene[S]):
         self._last_now: float | None = None
         self._image: Image | None = None
         self.restarts = 0
+        self.hold_back = False
+        """While True, the worker is asked for no new keyframes (it keeps those it has, and
+        its lookahead): a one-off model request someone waits for gets the cores first."""
 
     @abstractmethod
     def producer(self) -> Producer:
@@ -107,7 +110,8 @@ class KeyframeScene(Scene[S]):
         dt = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
         self._last_now = now
         target = self._position + dt * self.rate
-        sequence.want(math.floor(target) + 1)
+        if not self.hold_back:
+            sequence.want(math.floor(target) + 1)
         # Never run past the newest keyframe: slow down rather than jump.
         self._position = min(target, float(max(sequence.newest(), 0)))
         base = math.floor(self._position)
@@ -121,7 +125,7 @@ class KeyframeScene(Scene[S]):
             layers.append((second, fraction))
         blended = flatten(layers)
         assert blended is not None  # an opaque stack of one model's same-size keyframes
-        self._image = self.grade(blended)
+        self._image = self.grade(blended[0])
 
     def draw(self, canvas: Canvas, alpha: float) -> None:
         if self._image is not None:

@@ -257,11 +257,15 @@ class RainbowScene(KeyframeScene[RainbowSettings]):
         if self._next_auto is not None and now >= self._next_auto:
             self._next_auto = now + self.settings.auto_reveal_seconds
             self.trigger(Trigger("auto"))
+        # A rainbow someone waits for gets the model first: the drift shows the keyframes it
+        # has computed ahead (its worker keeps two in hand) and asks for more once it is in.
+        self.hold_back = self._pending is not None
         if self._drifting:
             super().update(now, events)
         self._collect(now)
         if not self._drifting and self._pending is None:
             self._drifting = True
+            self.hold_back = False
             super().activate(now)
             super().update(now, events)
         self._maybe_return(now)

@@ -24,9 +24,25 @@ def test_hidden_layers_are_skipped() -> None:
 def test_flatten_blends_like_the_over_operator() -> None:
     flat = flatten([(solid(0), 1.0), (solid(200), 0.5), (solid(100), 0.25)])
     assert flat is not None
-    assert flat[0, 0, 0] == round((0 * 0.5 + 200 * 0.5) * 0.75 + 100 * 0.25)
-    assert flatten([(solid(0), 0.5), (solid(9), 0.5)]) is None  # see-through bottom
+    assert flat[0][0, 0, 0] == round((0 * 0.5 + 200 * 0.5) * 0.75 + 100 * 0.25)
+    assert flat[1] == 1.0
     assert flatten([(solid(0), 1.0), (solid(9, size=4), 0.5)]) is None  # sizes differ
+    assert flatten([]) is None
+
+
+def test_a_see_through_stack_flattens_to_its_coverage() -> None:
+    # 0 at 0.5, then 200 at 0.5: over a background B the layers give
+    # B * 0.25 + 0 * 0.25 + 200 * 0.5, i.e. 0.75 coverage of the image 100 / 0.75.
+    flat = flatten([(solid(0), 0.5), (solid(200), 0.5)])
+    assert flat is not None
+    image, coverage = flat
+    assert coverage == pytest.approx(0.75)
+    assert image[0, 0, 0] == round(200 * 0.5 / 0.75)
+    for background in (0.0, 90.0, 255.0):
+        layered = (background * 0.5 + 0 * 0.5) * 0.5 + 200 * 0.5
+        assert background * (1 - coverage) + image[0, 0, 0] * coverage == pytest.approx(
+            layered, abs=0.5
+        )
 
 
 def test_draw_layers_draws_one_image_or_falls_back_to_layers() -> None:
@@ -37,21 +53,27 @@ def test_draw_layers_draws_one_image_or_falls_back_to_layers() -> None:
     assert drawn.image[0, 0, 0] == 100
     canvas.clear((0, 0, 0))
     draw_layers(canvas, [(solid(0), 0.5), (solid(200), 0.5)], "contain")  # crossfading scene
+    (drawn,) = canvas.of("image")
+    assert drawn.alpha == pytest.approx(0.75)
+    canvas.clear((0, 0, 0))
+    draw_layers(canvas, [(solid(0), 0.5), (solid(200, size=4), 0.5)], "contain")  # sizes differ
     assert [item.alpha for item in canvas.of("image")] == [0.5, 0.5]
 
 
+@pytest.mark.parametrize("bottom", [1.0, 0.4])
 @pytest.mark.parametrize("fit", ["contain", "cover", "stretch"])
-def test_flattened_matches_layer_by_layer_on_the_real_renderer(fit: str) -> None:
+def test_flattened_matches_layer_by_layer_on_the_real_renderer(fit: str, bottom: float) -> None:
     rng = np.random.default_rng(4)
     images = [rng.integers(0, 256, (16, 16, 3), dtype=np.uint8) for _ in range(3)]
-    layers = [(images[0], 1.0), (images[1], 0.6), (images[2], 0.3)]
+    layers = [(images[0], bottom), (images[1], 0.6), (images[2], 0.3)]
+    background = (40, 120, 200)  # a see-through stack shows it
     with opened(PygameDisplay((96, 64), headless=True)) as display:
-        display.clear((0, 0, 0))
+        display.clear(background)
         for image, alpha in layers:
             display.draw_image(image, alpha=alpha, fit=fit)  # type: ignore[arg-type]
         layered = display.snapshot().astype(int)
         display.present()
-        display.clear((0, 0, 0))
+        display.clear(background)
         draw_layers(display, layers, fit)  # type: ignore[arg-type]
         flattened = display.snapshot().astype(int)
     # Same picture up to rounding: SDL truncates each 8-bit blend (the layered picture is about

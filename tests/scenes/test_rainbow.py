@@ -10,6 +10,7 @@ import pytest
 from installation.app import LiveWorkers, live_kit, offline_kit
 from installation.events import Event, ImageRevealed, Trigger
 from installation.models.onnx_runtime import OnnxModel, load_model
+from installation.models.sequence_worker import InlineSequence
 from installation.scenes.rainbow import RainbowScene, RainbowSettings, generate, rainbow_latent
 from tests.fakes import RecordingCanvas, fake_generator
 from tests.onnx_factory import make_generator
@@ -191,3 +192,95 @@ def test_a_trigger_that_wakes_the_scene_gets_the_model_to_itself(generator: Onnx
         assert scene.current_image is not None
     finally:
         scene.deactivate()
+
+
+class _HeldRequests:
+    """Runs a request at once but hands its result out only once ``released``: a reveal that
+    is still being generated, for as long as the test likes."""
+
+    failure: str | None = None
+
+    def __init__(self, run: Any) -> None:
+        self._run = run
+        self._ticket = 0
+        self._image: Any = None
+        self.released = False
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+    def submit(self, request: Any) -> int:
+        self._ticket += 1
+        self._image = self._run(request)
+        return self._ticket
+
+    def result(self, ticket: int) -> Any:
+        return self._image if self.released and ticket == self._ticket else None
+
+
+class _WantLog:
+    """An inline sequence that records what the scene asks its worker for."""
+
+    def __init__(self, produce: Any) -> None:
+        self.inner: InlineSequence[Any] = InlineSequence(produce)
+        self.wanted: list[int] = []
+        self.failure: str | None = None
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+    def restart(self, produce: Any) -> None:
+        self.inner.restart(produce)
+
+    def want(self, index: int) -> None:
+        self.wanted.append(index)
+        self.inner.want(index)
+
+    def get(self, index: int) -> Any:
+        return self.inner.get(index)
+
+    def newest(self) -> int:
+        return self.inner.newest()
+
+
+def test_the_drift_asks_for_no_keyframes_while_a_reveal_is_generated(
+    generator: OnnxModel,
+) -> None:
+    """A rainbow someone waits for gets the model first: while it is pending the drift shows
+    what its worker has and asks for nothing new; once it is in, the drift asks again."""
+    sequences: list[_WantLog] = []
+    requests: list[_HeldRequests] = []
+
+    def make_sequence(produce: Any, name: str) -> _WantLog:
+        sequences.append(_WantLog(produce))
+        return sequences[-1]
+
+    def make_requests(run: Any, name: str) -> _HeldRequests:
+        requests.append(_HeldRequests(run))
+        return requests[-1]
+
+    events: list[Event] = []
+    scene = RainbowScene(settings(), generator, make_sequence, make_requests, events.append)
+    scene.activate(0.0)
+    for now in (0.0, 0.1, 0.2, 0.3):
+        scene.update(now, [])
+    (sequence,) = sequences
+    asked = max(sequence.wanted)
+    assert asked >= 3  # 10 keyframes a second
+    scene.update(0.4, [Trigger("test")])
+    for now in (0.5, 0.6, 0.7):
+        scene.update(now, [])
+        assert scene.busy() and scene.current_image is not None  # the drift goes on showing
+    assert max(sequence.wanted) == asked
+    held = max(sequence.wanted)
+    requests[0].released = True
+    scene.update(0.8, [])
+    assert not scene.busy() and len(events) == 1
+    scene.update(0.9, [])
+    assert max(sequence.wanted) > held
