@@ -10,6 +10,7 @@ import pytest
 from installation.app import LiveWorkers, live_kit, offline_kit
 from installation.events import Event, ImageRevealed, Trigger
 from installation.models.onnx_runtime import OnnxModel, load_model
+from installation.models.request_worker import InlineRequests
 from installation.models.sequence_worker import InlineSequence
 from installation.scenes.rainbow import RainbowScene, RainbowSettings, generate, rainbow_latent
 from tests.fakes import RecordingCanvas, fake_generator
@@ -194,31 +195,14 @@ def test_a_trigger_that_wakes_the_scene_gets_the_model_to_itself(generator: Onnx
         scene.deactivate()
 
 
-class _HeldRequests:
+class _HeldRequests(InlineRequests[Any, Any]):
     """Runs a request at once but hands its result out only once ``released``: a reveal that
     is still being generated, for as long as the test likes."""
 
-    failure: str | None = None
-
-    def __init__(self, run: Any) -> None:
-        self._run = run
-        self._ticket = 0
-        self._image: Any = None
-        self.released = False
-
-    def start(self) -> None:
-        return None
-
-    def stop(self) -> None:
-        return None
-
-    def submit(self, request: Any) -> int:
-        self._ticket += 1
-        self._image = self._run(request)
-        return self._ticket
+    released = False
 
     def result(self, ticket: int) -> Any:
-        return self._image if self.released and ticket == self._ticket else None
+        return super().result(ticket) if self.released else None
 
 
 class _WantLog:

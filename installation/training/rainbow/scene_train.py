@@ -109,8 +109,13 @@ class SceneTrainConfig:
         )
 
     @property
+    def walk_start(self) -> int:
+        """The first step of the walk stage (the optics and prior stages come before it)."""
+        return self.optics_steps + self.prior_steps
+
+    @property
     def steps(self) -> int:
-        return self.optics_steps + self.prior_steps + self.walk_steps
+        return self.walk_start + self.walk_steps
 
     def training_seeds(self, count: int) -> range:
         start = self.seed * 100_000
@@ -323,7 +328,7 @@ class SceneTrainer:
         fake = g.prior(z, torch.ones(n))
         held_a, held_b = self.held_rows[:n], self.held_rows[n:]
         walks = {}
-        if self.step_count >= self.config.optics_steps + self.config.prior_steps:
+        if self.step_count >= self.config.walk_start:
             walks = {"walk_worst_ratio": max(self.walk_ratios())}
         return {
             **walks,
@@ -361,18 +366,18 @@ class SceneTrainer:
             if self.step_count < cfg.optics_steps:
                 loss = self.optics_step(self.step_count)
                 stage = "optics"
-            elif self.step_count < cfg.optics_steps + cfg.prior_steps:
+            elif self.step_count < cfg.walk_start:
                 loss = self.prior_step(self.step_count - cfg.optics_steps)
                 stage = "prior"
             else:
-                loss = self.walk_step(self.step_count - cfg.optics_steps - cfg.prior_steps)
+                loss = self.walk_step(self.step_count - cfg.walk_start)
                 stage = "walks"
             self.step_count += 1
             self.elapsed += time.perf_counter() - t0
             bar.update(1)
             bar.set_postfix(stage=stage, loss=f"{loss:.4f}")
             if (
-                self.step_count in (cfg.optics_steps, cfg.optics_steps + cfg.prior_steps, cfg.steps)
+                self.step_count in (cfg.optics_steps, cfg.walk_start, cfg.steps)
                 or self.step_count % cfg.checkpoint_every == 0
             ):
                 self.history.append(self.evaluate())
