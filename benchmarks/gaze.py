@@ -44,10 +44,10 @@ from headless_run import ROOT, run_headless, steal_seconds
 
 sys.path.insert(0, str(ROOT))
 
-from installation.gaze_tools import fit, recording_samples
-from installation.inputs.eyes import EyeTracker
-from installation.inputs.gaze import GazeEstimator, GazeModel, load_gaze_model
-from installation.inputs.gaze_recording import read_recording
+from installation.commands.gaze_fitting import fit, recording_samples
+from installation.inputs.gaze.eyes import EyeTracker
+from installation.inputs.gaze.recording import read_recording
+from installation.inputs.gaze.source import GazeEstimator, GazeModel, load_gaze_model
 from tests.synthetic_gaze import (
     ScreenGeometry,
     SyntheticCamera,
@@ -60,7 +60,7 @@ GEOMETRY = ScreenGeometry(1920, 1080, 53.1, 29.9, 65.0)
 
 
 def plan_targets() -> list[tuple[float, float, str]]:
-    from installation.inputs.calibration_plan import CALIBRATION_TARGETS, VALIDATION_TARGETS
+    from installation.inputs.gaze.calibration_plan import CALIBRATION_TARGETS, VALIDATION_TARGETS
 
     return [(x, y, "calibrate") for x, y in CALIBRATION_TARGETS] + [
         (x, y, "validate") for x, y in VALIDATION_TARGETS
@@ -76,7 +76,7 @@ def synthetic_recording(folder: Path, seed: int, head_motion: float = 1.0) -> Pa
 
 
 def fitted_model(folder: Path, seed: int) -> GazeModel:
-    from installation.gaze_tools import save
+    from installation.commands.gaze_fitting import save
 
     recording = read_recording(synthetic_recording(folder / "fit", seed))
     samples, _, _ = recording_samples(recording, GazeEstimator(), progress=False)
@@ -133,7 +133,7 @@ def _camera_to_gaze(folder: Path, frames: list[np.ndarray], model: GazeModel) ->
     """The real source: a video file through the camera thread to the posted gaze point."""
     from installation.config.gaze_schema import CameraSection, GazeSection
     from installation.config.schema import GazeControls
-    from installation.inputs.gaze import GazeInput
+    from installation.inputs.gaze.source import GazeInput
     from installation.loop.stats import RunStats
 
     video = folder / "camera.avi"
@@ -177,7 +177,7 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
     session's calibration targets; measured on its held-out check targets and on every target
     of the second session. Beside it, WebGazer's model on the same frames: ridge on the two
     equalised 10x6 patches only (lambda 1e-5)."""
-    from installation.gaze_tools import COMPACT, USED, errors
+    from installation.commands.gaze_fitting import COMPACT, USED, errors
     from installation.models.gaze_regressor import choose_regressor, fit_ridge
 
     runs = []

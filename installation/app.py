@@ -1,8 +1,11 @@
-"""Builds a show from its config: the only place that names concrete workers, inputs and outputs.
+"""Builds a show from its config and runs it.
 
 A live show is: models loaded and warmed up; the display; the output bus with its sinks
-(stats, gallery); the director with its scenes; the input sources (the window's keys and
-gamepads); the frame loop. Shutdown runs in reverse, and only there are worker threads joined.
+(stats, and what ``outputs/registry.py`` builds: gallery, OSC out, posting); the director with
+its scenes (``scenes/registry.py``); the input sources (``inputs/registry.py``: keys and
+gamepads, OSC, camera, hotkeys); the frame loop. Concrete scenes, inputs and outputs come from
+their registries; this module names only the workers, the display and the loop. Shutdown runs
+in reverse, and only there are worker threads joined.
 """
 
 from __future__ import annotations
@@ -18,17 +21,10 @@ from typing import Any, TypeVar
 
 from installation.canvas import Image
 from installation.config.schema import ShowConfig
-from installation.errors import ConfigError, InputError
+from installation.errors import ConfigError
 from installation.events import Event, EventQueue
 from installation.inputs.base import InputSource, start_sources, stop_sources
-from installation.inputs.controls import ControlMap
-from installation.inputs.gaze import GazeInput
-from installation.inputs.hotkeys import GlobalHotkeys, hotkey_problems
-from installation.inputs.osc import OscInput
-from installation.inputs.osc_addresses import OscAddressSpace
-from installation.inputs.osc_advertise import OscAdvertiser
-from installation.inputs.osc_router import AllowList, OscRouter, RateLimiter
-from installation.inputs.window import WindowInput, control_problems
+from installation.inputs.registry import InputKit, build_inputs, input_problems
 from installation.loop.clock import Clock, RealClock
 from installation.loop.overlay import StatsOverlay
 from installation.loop.runner import FrameRunner
@@ -40,12 +36,8 @@ from installation.models.request_worker import InlineRequests, ThreadedRequests
 from installation.models.sequence_worker import InlineSequence, ThreadedSequence
 from installation.outputs.base import OutputBus
 from installation.outputs.display import PygameDisplay
-from installation.outputs.gallery import GalleryWriter
 from installation.outputs.instance_lock import DisplayLock
-from installation.outputs.osc_out import OscSender
-from installation.outputs.publishers.outbox import Outbox
-from installation.outputs.publishers.posting_sink import PeriodicFrames, PostingSink
-from installation.outputs.publishers.targets import build_outbox
+from installation.outputs.registry import OutputKit, build_outputs
 from installation.scenes.director import Director
 from installation.scenes.registry import SceneKit, build_scene
 
@@ -131,6 +123,26 @@ class RunOptions:
     """False: no camera and no gaze, whatever the show says."""
 
 
+def apply_options(config: ShowConfig, options: RunOptions) -> ShowConfig:
+    """The show config with the command line's overrides applied (``--no-osc``, ``--osc-port``,
+    ``--no-camera``, ``--no-posting``, ``--dry-run``), so that inputs and outputs read one
+    config."""
+    osc = config.osc.model_copy(
+        update={
+            "enabled": config.osc.enabled and options.osc,
+            "port": config.osc.port if options.osc_port is None else options.osc_port,
+        }
+    )
+    camera = config.camera.model_copy(update={"enabled": config.camera.enabled and options.camera})
+    posting = config.posting.model_copy(
+        update={
+            "enabled": config.posting.enabled and options.posting,
+            "dry_run": config.posting.dry_run or options.dry_run,
+        }
+    )
+    return config.model_copy(update={"osc": osc, "camera": camera, "posting": posting})
+
+
 def run_show(
     config: ShowConfig,
     options: RunOptions,
@@ -139,13 +151,13 @@ def run_show(
 ) -> RunStats:
     """Load models, open the display, run the frame loop; return the run's stats.
 
-    ``extra_sources`` are started beside the window's input, the OSC server and the global
-    hotkeys and the camera (tests and benchmarks add their own).
+    ``extra_sources`` are started beside the show's own inputs (``inputs/registry.py``:
+    the window's keys and gamepads, OSC, the camera, global hotkeys); tests and benchmarks
+    add their own.
     """
     sys.setswitchinterval(0.001)  # model workers' Python bits must not hold the GIL for 5 ms
-    scene_names = {s.label for s in config.scenes} | {s.kind for s in config.scenes}
-    problems = control_problems(config.controls) + OscAddressSpace(config.controls.osc).problems()
-    problems += hotkey_problems(config.controls.hotkeys, scene_names)
+    config = apply_options(config, options)
+    problems = input_problems(config)
     if problems:
         lines = "\n".join(f"  - {problem}" for problem in problems)
         raise ConfigError(f"Show config {config.show.name!r} has unknown controls:\n{lines}")
@@ -166,55 +178,33 @@ def run_show(
     )
     stats = RunStats(config.show.fps)
     stats.models = {name: model.stats for name, model in models.items()}
+    providers = {name: model.provider for name, model in models.items()}
     clock = clock or RealClock()
     events = EventQueue()
     stats_sink = StatsSink(stats)
     bus = OutputBus([stats_sink], count=stats.count)
-    if config.gallery.enabled:
-        bus.add(GalleryWriter(config.gallery.folder))
-    osc_enabled = options.osc and config.osc.enabled
-    if osc_enabled:
-        targets = [(target.host, target.port) for target in config.osc.targets]
-        providers = {name: model.provider for name, model in models.items()}
-        bus.add(OscSender(targets, providers, stats.count, config.gallery.enabled))
-    outbox = posting_outbox(config, options, stats.count)
-    if outbox is not None:
-        bus.add(PostingSink(config.posting, outbox, config.show.name))
     workers = LiveWorkers()
     director = build_director(config, models, live_kit(bus.publish, workers))
-    capture = None
-    frames = config.posting.frames
-    if outbox is not None and frames.every_seconds and frames.targets:
-        capture = PeriodicFrames(
-            frames,
-            outbox,
+    outputs = build_outputs(
+        config,
+        OutputKit(
+            stats.count,
+            providers,
             display.grab,
             lambda: director.current.name,
-            config.show.name,
-            config.posting.folder,
             dark=lambda: director.blackout_level > 0.0,
-        )
-    network: list[InputSource] = []
-    osc_source = osc_input(config, director, stats, options.osc_port) if osc_enabled else None
-    if osc_source is not None:
-        network.append(osc_source)
-    gaze = gaze_input(config, stats, options)
-    if gaze is not None:
-        network.append(gaze)
-    hotkeys = GlobalHotkeys(config.controls)
-    if hotkeys.hotkeys:  # a show without hotkeys needs no warning that it has none
-        network.append(hotkeys)
-    advertiser: OscAdvertiser | None = None
-    overlay = StatsOverlay(config.show.fps, {name: m.provider for name, m in models.items()})
+        ),
+    )
+    for sink in outputs.sinks:
+        bus.add(sink)
+    inputs = build_inputs(config, InputKit(director, stats.count, stats.time))
+    overlay = StatsOverlay(config.show.fps, providers)
     sources: list[InputSource] = []
     try:
         display.open()
         overlay.warm_up(display)
         bus.start()
-        window = WindowInput(ControlMap(config.controls))
-        sources = start_sources([window, *network, *extra_sources], events.post)
-        if osc_source in sources and config.osc.advertise:
-            advertiser = _advertise(config, osc_source)
+        sources = start_sources([*inputs, *extra_sources], events.post)
         director.start(clock.now())
         _wait_until_ready(director, clock)
         # What exists now lives as long as the show: keep it out of every later collection,
@@ -233,14 +223,12 @@ def run_show(
             publish=bus.publish,
             presented=stats_sink.presented,
             heartbeat_seconds=config.osc.heartbeat_seconds,
-            capture=capture,
+            capture=outputs.capture,
         )
         runner.run(options.seconds)
         log.info("show stopped: %s", runner.quit_reason)
     finally:
         gc.unfreeze()
-        if advertiser is not None:
-            advertiser.stop()  # the goodbye goes out while the port is still open
         stop_sources(sources)
         director.stop()
         workers.close()
@@ -258,53 +246,6 @@ def with_camera(config: ShowConfig, source: str | None) -> ShowConfig:
     value: int | str = int(source) if source.isdigit() else source
     camera = config.camera.model_copy(update={"source": value, "enabled": True})
     return config.model_copy(update={"camera": camera.resolved(Path.cwd())})
-
-
-def gaze_input(config: ShowConfig, stats: RunStats, options: RunOptions) -> GazeInput | None:
-    """The camera and gaze source when the show has a camera (None: ``--no-camera``)."""
-    if not (options.camera and config.camera.enabled and config.gaze.enabled):
-        return None
-    return GazeInput(
-        config.camera, config.gaze, config.controls.gaze, count=stats.count, timing=stats.time
-    )
-
-
-def posting_outbox(
-    config: ShowConfig, options: RunOptions, count: Callable[[str], None]
-) -> Outbox | None:
-    """The show's outbox (None when it has no posting targets, or posting is off)."""
-    posting = config.posting
-    if not (options.posting and posting.enabled and posting.targets):
-        return None
-    return build_outbox(posting, options.dry_run or posting.dry_run, count)
-
-
-def _advertise(config: ShowConfig, source: OscInput) -> OscAdvertiser | None:
-    """Announce the running OSC server over zeroconf; a failure is one line, the show goes on."""
-    advertiser = OscAdvertiser()
-    host, port = source.address
-    try:
-        advertiser.start(host, port, config.osc.service_name or config.show.name)
-    except InputError as exc:
-        log.warning("OSC is not advertised over zeroconf: %s", exc)
-        return None
-    return advertiser
-
-
-def osc_input(
-    config: ShowConfig, director: Director, stats: RunStats, port: int | None = None
-) -> OscInput:
-    """The OSC server for a show: its address space, allow-list and rate limit from ``[osc]``."""
-    settings = config.osc
-    router = OscRouter(
-        OscAddressSpace(config.controls.osc),
-        director,
-        AllowList(settings.allow),
-        RateLimiter(settings.rate_limit, settings.rate_burst),
-        stats.count,
-        max_schedule_seconds=settings.max_schedule_seconds,
-    )
-    return OscInput(settings, router, port)
 
 
 def _wait_until_ready(director: Director, clock: Clock, timeout: float = 10.0) -> None:

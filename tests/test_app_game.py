@@ -12,8 +12,8 @@ import numpy as np
 from PIL import Image as PILImage
 
 from installation.app import RunOptions, run_show
+from installation.commands.rainbow import StillRequest, render_still
 from installation.inputs.base import InputSource, Post
-from installation.rainbow_still import StillRequest, render_still
 from installation.scenes.registry import load_show
 from installation.scenes.tictactoe import game_seed
 from tests.conftest import ShowWriter

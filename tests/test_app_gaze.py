@@ -14,7 +14,7 @@ import pytest
 
 from installation.app import RunOptions, run_show
 from installation.cli import main
-from installation.inputs.calibration_plan import CalibrationPlan
+from installation.inputs.gaze.calibration_plan import CalibrationPlan
 from installation.scenes.registry import load_show
 from tests.conftest import ShowWriter
 from tests.synthetic_gaze import Appearance, ScreenGeometry, SyntheticCamera, write_video

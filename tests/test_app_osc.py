@@ -16,7 +16,7 @@ from pythonosc.osc_packet import OscPacket
 from pythonosc.udp_client import SimpleUDPClient
 
 from installation.app import RunOptions, run_show
-from installation.rainbow_still import StillRequest, render_still
+from installation.commands.rainbow import StillRequest, render_still
 from installation.scenes.registry import load_show
 from tests.conftest import ShowWriter
 from tests.inputs.osc_helpers import outcome_sum
@@ -153,7 +153,7 @@ def test_no_osc_option_runs_without_a_server(write_show: ShowWriter) -> None:
 def test_the_show_announces_its_osc_server_over_zeroconf(write_show: ShowWriter) -> None:
     from zeroconf import IPVersion, Zeroconf
 
-    from installation.inputs.osc_advertise import SERVICE_TYPE
+    from installation.inputs.osc.advertise import SERVICE_TYPE
 
     port = free_udp_port()
     name = f"Advertised show {port}"

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
+from installation.commands.render import RenderOptions, parse_size, render_show, with_overrides
 from installation.config.schema import ShowConfig
 from installation.errors import InstallationError
-from installation.render import RenderOptions, parse_size, render_show, with_overrides
 from installation.scenes.latent_walk import LatentWalkSettings
 from installation.scenes.lava_lamp import LavaLampSettings
 from installation.scenes.registry import load_show

@@ -9,10 +9,10 @@ from typing import Any
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message import OscMessage
 
+from installation.commands.osc import encode
 from installation.events import ParameterValue
-from installation.inputs.osc_addresses import OscAddressSpace
-from installation.inputs.osc_router import AllowList, OscRouter, RateLimiter
-from installation.osc_tools import encode
+from installation.inputs.osc.addresses import OscAddressSpace
+from installation.inputs.osc.router import AllowList, OscRouter, RateLimiter
 
 LOOPBACK = ("127.0.0.1", 50000)
 RANGES = {

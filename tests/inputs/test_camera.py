@@ -14,7 +14,7 @@ import pytest
 
 from installation.config.gaze_schema import CameraSection
 from installation.errors import InputError
-from installation.inputs.camera import BgrImage, CameraFrame, CameraThread, open_capture
+from installation.inputs.gaze.camera import BgrImage, CameraFrame, CameraThread, open_capture
 
 
 class ListReader:
@@ -83,7 +83,7 @@ def test_a_missing_camera_is_one_warning_and_retries_with_backoff(
         retry_max_seconds=0.08,
         on_status=lambda connected, what: statuses.append((connected, what)),
     )
-    with caplog.at_level(logging.WARNING, logger="installation.inputs.camera"):
+    with caplog.at_level(logging.WARNING, logger="installation.inputs.gaze.camera"):
         camera.start()
         wait_for(lambda: len(attempts) >= 6)
         camera.stop()

@@ -10,14 +10,14 @@ import pytest
 
 from installation.config.schema import AxisBinding, GazeControls
 from installation.events import InputReceived, PointAt, SetParameter, Trigger
-from installation.inputs.calibration_plan import (
+from installation.inputs.gaze.calibration_plan import (
     CALIBRATION_TARGETS,
     VALIDATION_TARGETS,
     CalibrationPlan,
     degrees_between,
 )
-from installation.inputs.gaze_coupling import GazeCoupling
-from installation.inputs.gaze_filter import OneEuroFilter
+from installation.inputs.gaze.coupling import GazeCoupling
+from installation.inputs.gaze.filter import OneEuroFilter
 
 
 def test_one_euro_smooths_a_still_point_and_follows_a_jump() -> None:

@@ -17,8 +17,8 @@ import pytest
 from zeroconf import InterfaceChoice, IPVersion, ServiceBrowser, ServiceStateChange, Zeroconf
 
 from installation.errors import InputError
-from installation.inputs import osc_advertise
-from installation.inputs.osc_advertise import (
+from installation.inputs.osc import advertise as osc_advertise
+from installation.inputs.osc.advertise import (
     MAX_INSTANCE_BYTES,
     SERVICE_TYPE,
     OscAdvertiser,

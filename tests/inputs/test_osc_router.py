@@ -22,8 +22,8 @@ from installation.events import (
     StatusRequested,
     Trigger,
 )
-from installation.inputs.osc_addresses import STANDARD_ADDRESSES, OscAddressSpace
-from installation.inputs.osc_router import AllowList, RateLimiter
+from installation.inputs.osc.addresses import STANDARD_ADDRESSES, OscAddressSpace
+from installation.inputs.osc.router import AllowList, RateLimiter
 from tests.inputs.osc_helpers import (
     LOOPBACK,
     FakeFacts,
@@ -273,7 +273,7 @@ def test_binding_problems_name_the_address_and_suggest() -> None:
 def test_refusals_are_logged_once_per_address_and_reason(caplog: pytest.LogCaptureFixture) -> None:
     counts: Counter[str] = Counter()
     router = make_router(counts)
-    with caplog.at_level("WARNING", logger="installation.inputs.osc_router"):
+    with caplog.at_level("WARNING", logger="installation.inputs.osc.router"):
         for _ in range(100):
             router.datagram(message("/lava/hue", 999.0), LOOPBACK, 0.0)
             router.datagram(message("/nope"), LOOPBACK, 0.0)
@@ -288,7 +288,7 @@ def test_a_flood_of_distinct_bad_addresses_logs_a_bounded_number_of_lines(
 ) -> None:
     counts: Counter[str] = Counter()
     router = make_router(counts)
-    with caplog.at_level("WARNING", logger="installation.inputs.osc_router"):
+    with caplog.at_level("WARNING", logger="installation.inputs.osc.router"):
         for index in range(1000):
             router.datagram(message(f"/random/{index}"), LOOPBACK, 0.0)
     assert len(caplog.records) <= 30

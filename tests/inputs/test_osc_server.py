@@ -15,7 +15,7 @@ from pythonosc.udp_client import SimpleUDPClient
 from installation.config.schema import OscSection
 from installation.errors import InputError
 from installation.events import Event, InputReceived, NextScene, SetParameter, Trigger
-from installation.inputs.osc import OscInput
+from installation.inputs.osc.server import OscInput
 from tests.inputs.osc_helpers import bundle, make_router, message
 
 

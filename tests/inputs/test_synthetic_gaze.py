@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from installation.inputs.eyes import EyeTracker
+from installation.inputs.gaze.eyes import EyeTracker
 from tests.synthetic_gaze import (
     Appearance,
     HeadPose,

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from installation.inputs.gaze import GazeModel, load_gaze_model
-from installation.inputs.gaze_features import FEATURES
+from installation.inputs.gaze.features import FEATURES
+from installation.inputs.gaze.source import GazeModel, load_gaze_model
 from installation.models.gaze_regressor import choose_regressor, fit_ridge, gaze_onnx
 
 META = {

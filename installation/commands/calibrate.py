@@ -23,15 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from installation.canvas import Canvas, Colour
+from installation.commands.gaze_fitting import Calibration, Samples, fit, save
 from installation.config.schema import ControlsSection, ShowConfig
 from installation.errors import InputError
 from installation.events import Event, EventQueue, GazeSeen, QuitRequested, Trigger
-from installation.gaze_tools import Calibration, Samples, fit, save
-from installation.inputs.calibration_plan import CalibrationPlan, Mode, PlanStep
-from installation.inputs.camera import CameraFrame, CameraThread, open_capture
 from installation.inputs.controls import ControlMap
-from installation.inputs.gaze import GazeEstimator, seen_event
-from installation.inputs.gaze_recording import RecordingWriter, Screen
+from installation.inputs.gaze.calibration_plan import CalibrationPlan, Mode, PlanStep
+from installation.inputs.gaze.camera import CameraFrame, CameraThread, open_capture
+from installation.inputs.gaze.recording import RecordingWriter, Screen
+from installation.inputs.gaze.source import GazeEstimator, seen_event
 from installation.inputs.mouse_clicks import ClickCounter
 from installation.inputs.window import WindowInput
 from installation.loop.clock import RealClock

@@ -7,6 +7,7 @@ or the answer was lost while posting; check the account, then ``retry`` or ``dro
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import sys
@@ -14,16 +15,82 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from installation.config.schema import ShowConfig
+from installation.commands.common import DEFAULT_SHOW, SubParsers, positive_seconds
 from installation.errors import ConfigError
-from installation.outputs.publishers.file_publisher import write_rendered
 from installation.outputs.publishers.outbox_store import STATES, Item, OutboxStore, State
-from installation.outputs.publishers.post import Post, PostError
-from installation.outputs.publishers.targets import build_outbox, build_publishers, database_path
-from installation.scenes.registry import load_show
+
+if TYPE_CHECKING:
+    from installation.config.schema import ShowConfig
 
 log = logging.getLogger(__name__)
+
+
+def register(sub: SubParsers) -> None:
+    outbox = sub.add_parser(
+        "outbox", help="the posting outbox: list, retry or drop items, send or post now"
+    )
+    verbs = outbox.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    def verb(name: str, help_text: str) -> argparse.ArgumentParser:
+        parser = verbs.add_parser(name, help=help_text)
+        parser.add_argument(
+            "--show", type=Path, default=DEFAULT_SHOW, help="the show whose outbox (default.toml)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="the dry-run outbox (`run --dry-run`)"
+        )
+        return parser
+
+    listing = verb("list", "what is queued, sent, failed or unknown (newest first)")
+    listing.add_argument("--state", action="append", choices=STATES, help="only these")
+    listing.add_argument("--limit", type=int, default=50, help="at most N items (50)")
+    listing.set_defaults(handler=_list_command)
+    for name, help_text in (
+        ("retry", "queue a failed or unknown item again (you checked it was not posted)"),
+        ("drop", "delete an item (an unknown one you found posted, or one not to send)"),
+    ):
+        parser = verb(name, help_text)
+        parser.add_argument("id", type=int, help="the item's id (from `outbox list`)")
+        parser.set_defaults(handler=_change_command)
+    sending = verb("send", "send what is due now, without a show; stops when nothing is due")
+    sending.add_argument("--seconds", type=positive_seconds, metavar="S", help="stop after S s")
+    sending.set_defaults(handler=_send_command)
+    posting = verbs.add_parser(
+        "post", help="queue an image for a target; --dry-run shows the post as it would be sent"
+    )
+    posting.add_argument("image", type=Path, help="PNG or JPEG")
+    posting.add_argument("--show", type=Path, default=DEFAULT_SHOW, help="the show (default.toml)")
+    posting.add_argument("--target", required=True, help="a [posting.targets.NAME] of the show")
+    posting.add_argument("--caption", default="", help="the post's text")
+    posting.add_argument("--alt", required=True, help="alt text: what the picture shows")
+    posting.add_argument(
+        "--dry-run", action="store_true", help="render the post (limits, re-encoding); send nothing"
+    )
+    posting.set_defaults(handler=_post_command)
+
+
+def _list_command(args: argparse.Namespace) -> int:
+    states = tuple(args.state or ())
+    return list_items(OutboxRequest(args.show, args.dry_run), states, args.limit)
+
+
+def _change_command(args: argparse.Namespace) -> int:
+    action = retry if args.verb == "retry" else drop
+    return action(OutboxRequest(args.show, args.dry_run), args.id)
+
+
+def _send_command(args: argparse.Namespace) -> int:
+    try:
+        return send(OutboxRequest(args.show, args.dry_run), args.seconds)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _post_command(args: argparse.Namespace) -> int:
+    request = OutboxRequest(args.show)
+    return post(request, args.image, args.target, args.caption, args.alt, args.dry_run)
 
 
 @dataclass(frozen=True)
@@ -33,6 +100,9 @@ class OutboxRequest:
 
 
 def _store(request: OutboxRequest) -> tuple[ShowConfig, OutboxStore]:
+    from installation.outputs.publishers.targets import database_path
+    from installation.scenes.registry import load_show
+
     config = load_show(request.show)
     return config, OutboxStore(
         database_path(config.posting, request.dry_run or config.posting.dry_run)
@@ -107,6 +177,9 @@ def drop(request: OutboxRequest, item_id: int) -> int:
 
 def send(request: OutboxRequest, seconds: float | None) -> int:
     """Send what is due without a show, until nothing is due (or ``seconds``); SIGTERM stops."""
+    from installation.outputs.publishers.targets import build_outbox
+    from installation.scenes.registry import load_show
+
     config = load_show(request.show)
     outbox = build_outbox(config.posting, request.dry_run or config.posting.dry_run)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(143))
@@ -133,6 +206,11 @@ def post(
     request: OutboxRequest, image: Path, target: str, caption: str, alt: str, render_only: bool
 ) -> int:
     """Queue one image for a target; with ``render_only``, show it as it would be sent instead."""
+    from installation.outputs.publishers.file_publisher import write_rendered
+    from installation.outputs.publishers.post import Post, PostError
+    from installation.outputs.publishers.targets import build_publishers, database_path
+    from installation.scenes.registry import load_show
+
     config = load_show(request.show)
     posting = config.posting
     if target not in posting.targets:

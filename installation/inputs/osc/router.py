@@ -28,7 +28,7 @@ from typing import Literal
 from pythonosc.osc_packet import OscPacket
 
 from installation.events import Event, ReplyTo
-from installation.inputs.osc_addresses import Message, OscAddressSpace, Refused, ShowFacts
+from installation.inputs.osc.addresses import Message, OscAddressSpace, Refused, ShowFacts
 from installation.throttled_log import ThrottledLog
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from installation.errors import InputError
-from installation.inputs.camera import BgrImage
+from installation.inputs.gaze.camera import BgrImage
 
 Box = tuple[float, float, float, float]
 """x, y, width, height in frame pixels."""

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from installation.errors import InputError
-from installation.inputs.camera import BgrImage
+from installation.inputs.gaze.camera import BgrImage
 
 FORMAT = "installation.gaze-recording/1"
 VIDEO_NAME = "camera.avi"

@@ -7,6 +7,7 @@ rainbow can be rendered again, bit for bit on the same model and provider.
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -14,16 +15,43 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image as PILImage
 
+from installation.commands.common import SubParsers
 from installation.errors import InstallationError
-from installation.events import ImageRevealed
-from installation.models.onnx_runtime import load_model
-from installation.outputs.gallery import file_sha256, record_for
-from installation.scenes.rainbow import generate, rainbow_latent
 
 DEFAULT_MODEL = Path("exported_models/rainbow.onnx")
 log = logging.getLogger(__name__)
+
+
+def register(sub: SubParsers) -> None:
+    rainbow = sub.add_parser(
+        "rainbow", help="generate one rainbow to a PNG (+ JSON to re-render it exactly)"
+    )
+    rainbow.add_argument("--seed", type=int, default=0, help="which rainbow (default 0)")
+    rainbow.add_argument("--truncation", type=float, default=0.8, help="psi, 0..1 (default 0.8)")
+    rainbow.add_argument(
+        "--from",
+        dest="from_record",
+        type=Path,
+        metavar="JSON",
+        help="re-render a gallery record (its z and truncation) instead of --seed",
+    )
+    rainbow.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="generator ONNX")
+    rainbow.add_argument("--output", "-o", type=Path, required=True, help="PNG to write")
+    rainbow.set_defaults(handler=rainbow_command)
+
+
+def rainbow_command(args: argparse.Namespace) -> int:
+    render_still(
+        StillRequest(
+            output=args.output,
+            model=args.model,
+            seed=args.seed,
+            truncation=args.truncation,
+            from_record=args.from_record,
+        )
+    )
+    return 0
 
 
 @dataclass(frozen=True)
@@ -57,6 +85,13 @@ def _from_record(path: Path, latent_size: int) -> tuple[np.ndarray, float, int, 
 
 def render_still(request: StillRequest) -> Path:
     """Generate the image, write PNG + JSON; returns the PNG path."""
+    from PIL import Image as PILImage
+
+    from installation.events import ImageRevealed
+    from installation.models.onnx_runtime import load_model
+    from installation.outputs.gallery import file_sha256, record_for
+    from installation.scenes.rainbow import generate, rainbow_latent
+
     if not 0.0 <= request.truncation <= 1.0:
         raise InstallationError(f"--truncation must be between 0 and 1 (got {request.truncation}).")
     threads = max(1, (os.cpu_count() or 2) - 1)

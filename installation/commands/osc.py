@@ -7,6 +7,7 @@ what the show sends. Both use python-osc, as the show does.
 
 from __future__ import annotations
 
+import argparse
 import socket
 import sys
 import time
@@ -17,8 +18,48 @@ from typing import Any, TextIO
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket
 
+from installation.commands.common import SubParsers, port, positive_seconds
 from installation.errors import InstallationError
-from installation.inputs.osc_addresses import STANDARD_ADDRESSES
+from installation.inputs.osc.addresses import STANDARD_ADDRESSES
+
+
+def register(sub: SubParsers) -> None:
+    osc = sub.add_parser("osc", help="check an OSC rig: send a message, watch what the show sends")
+    verbs = osc.add_subparsers(dest="verb", metavar="VERB", required=True)
+    sending = verbs.add_parser(
+        "send",
+        help="send one OSC message to a show (prints the answer to /ping and /show/status)",
+        description="Values: ints, floats, true/false, nil, else strings; s:7 sends the "
+        "string '7', f:7 the float 7.0. Example: installation osc send /rainbow/trigger 7",
+    )
+    sending.add_argument("address", help="OSC address, e.g. /rainbow/trigger")
+    sending.add_argument("values", nargs="*", help="the message's values")
+    sending.add_argument("--host", default="127.0.0.1", help="the show's host (default 127.0.0.1)")
+    sending.add_argument("--port", type=port(1), default=9000, help="the show's OSC port (9000)")
+    sending.add_argument(
+        "--wait", type=float, default=2.0, metavar="S", help="seconds to wait for an answer"
+    )
+    sending.set_defaults(handler=_send_command)
+    watching = verbs.add_parser(
+        "monitor", help="print what a show sends to its [[osc.targets]] (until Ctrl+C)"
+    )
+    watching.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    watching.add_argument("--port", type=port(0), default=9001, help="port to listen on (9001)")
+    watching.add_argument("--count", type=int, metavar="N", help="stop after N messages")
+    watching.add_argument("--seconds", type=positive_seconds, metavar="S", help="stop after S s")
+    watching.set_defaults(handler=_monitor_command)
+
+
+def _send_command(args: argparse.Namespace) -> int:
+    return send(SendRequest(args.address, args.values, args.host, args.port, args.wait))
+
+
+def _monitor_command(args: argparse.Namespace) -> int:
+    try:
+        return monitor(MonitorRequest(args.host, args.port, args.count, args.seconds))
+    except KeyboardInterrupt:
+        return 0
+
 
 ANSWERED = {"/ping": "/pong", "/show/status": "/installation/status"}
 

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from installation.inputs.eyes import EyeObservation, GreyImage
+from installation.inputs.gaze.eyes import EyeObservation, GreyImage
 
 FEATURES = "haar-patch-iris-head/1"
 """Name and version of this feature layout (stored in every gaze model's metadata)."""

@@ -21,10 +21,10 @@ from numpy.typing import NDArray
 from tqdm import tqdm
 
 from installation.errors import InputError
-from installation.inputs.calibration_plan import degrees_between
-from installation.inputs.gaze import GazeEstimator, GazeModel, load_gaze_model
-from installation.inputs.gaze_features import FEATURES, IRIS_SLICE, FeatureVector
-from installation.inputs.gaze_recording import Recording, Screen
+from installation.inputs.gaze.calibration_plan import degrees_between
+from installation.inputs.gaze.features import FEATURES, IRIS_SLICE, FeatureVector
+from installation.inputs.gaze.recording import Recording, Screen
+from installation.inputs.gaze.source import GazeEstimator, GazeModel, load_gaze_model
 from installation.models.gaze_regressor import Choice, choose_regressor, gaze_onnx
 from installation.outputs.atomic_file import atomic_write
 

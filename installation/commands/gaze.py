@@ -7,6 +7,7 @@ import json
 import logging
 from pathlib import Path
 
+from installation.commands.common import SubParsers, add_camera_option
 from installation.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ def _frames(text: str) -> int:
     return value
 
 
-def add_gaze_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: SubParsers) -> None:
     calibrate = sub.add_parser(
         "calibrate",
         help="fit this show's gaze model: look at dots on the screen (webcam needed)",
@@ -37,9 +38,7 @@ def add_gaze_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="click: look at each dot and click (or press Space); follow: follow a slowly "
         "moving dot with the eyes (kiosks without a mouse)",
     )
-    calibrate.add_argument(
-        "--camera", metavar="SOURCE", help="device index, video file or stream URL"
-    )
+    add_camera_option(calibrate)
     calibrate.add_argument("--windowed", action="store_true", help="a window, not fullscreen")
     calibrate.add_argument("--headless", action="store_true", help="no window (tests)")
     calibrate.add_argument(
@@ -103,7 +102,7 @@ def add_gaze_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run_calibrate(args: argparse.Namespace) -> int:
     from installation.app import with_camera
-    from installation.calibrate import CalibrateOptions, calibrate
+    from installation.commands.calibrate import CalibrateOptions, calibrate
     from installation.scenes.registry import load_show
 
     config = with_camera(load_show(args.show), args.camera)
@@ -137,8 +136,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from installation.gaze_tools import evaluate_recording
-    from installation.inputs.gaze_recording import read_recording
+    from installation.commands.gaze_fitting import evaluate_recording
+    from installation.inputs.gaze.recording import read_recording
 
     recording = read_recording(args.recording)
     model = args.model

@@ -34,7 +34,8 @@ from installation.config.schema import OscSection
 from installation.errors import InputError
 from installation.events import Event, InputReceived, ReplyTo
 from installation.inputs.base import InputSource, Post
-from installation.inputs.osc_router import OscRouter, Routed
+from installation.inputs.osc.advertise import OscAdvertiser
+from installation.inputs.osc.router import OscRouter, Routed
 
 log = logging.getLogger(__name__)
 MAX_PENDING = 4096
@@ -77,10 +78,21 @@ class OscInput(InputSource):
     name = "osc"
     polled = True
 
-    def __init__(self, settings: OscSection, router: OscRouter, port: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: OscSection,
+        router: OscRouter,
+        port: int | None = None,
+        *,
+        advertiser: OscAdvertiser | None = None,
+        show_name: str = "",
+    ) -> None:
         self.settings = settings
         self.router = router
         self.requested_port = settings.port if port is None else port
+        self.advertiser = advertiser
+        """Announces the server over zeroconf once it listens (``[osc] advertise``)."""
+        self.service_name = settings.service_name or show_name
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._post: Post | None = None
@@ -123,6 +135,17 @@ class OscInput(InputSource):
                 'allow = ["192.168.1.0/24"]',
                 host,
             )
+        self._advertise(host, port)
+
+    def _advertise(self, host: str, port: int) -> None:
+        """Announce the running server; a failure is one line and the show goes on."""
+        if self.advertiser is None:
+            return
+        try:
+            self.advertiser.start(host, port, self.service_name)
+        except InputError as exc:
+            log.warning("OSC is not advertised over zeroconf: %s", exc)
+            self.advertiser = None
 
     def _allowed(self) -> str:
         return ", ".join(self.settings.allow) or "nobody"
@@ -185,6 +208,8 @@ class OscInput(InputSource):
         server, self._server = self._server, None
         if server is None:
             return
+        if self.advertiser is not None:
+            self.advertiser.stop()  # the goodbye goes out while the port is still open
         server.shutdown()  # returns within the poll interval (0.1 s)
         server.server_close()
         self._post = None

@@ -207,9 +207,9 @@ def _posting(show: Path, online: bool) -> list[str]:
 
 def _camera(show: Path) -> list[str]:
     """The camera (tried once: one frame) and the show's gaze calibration."""
-    from installation.inputs.camera import open_capture
-    from installation.inputs.eyes import FACE_CASCADE, cascade
-    from installation.inputs.gaze import load_gaze_model
+    from installation.inputs.gaze.camera import open_capture
+    from installation.inputs.gaze.eyes import FACE_CASCADE, cascade
+    from installation.inputs.gaze.source import load_gaze_model
 
     try:
         config = load_show(show)

@@ -30,11 +30,17 @@ from installation.config.schema import GazeControls
 from installation.errors import InputError, ModelError
 from installation.events import DeviceChanged, Event, GazeSeen, GazeState
 from installation.inputs.base import InputSource, Post
-from installation.inputs.camera import BgrImage, CameraFrame, CameraThread, Opener, open_capture
-from installation.inputs.eyes import Box, EyeObservation, EyeTracker
-from installation.inputs.gaze_coupling import GazeCoupling
-from installation.inputs.gaze_features import FEATURES, FeatureVector, gaze_features
-from installation.inputs.gaze_filter import PointFilter
+from installation.inputs.gaze.camera import (
+    BgrImage,
+    CameraFrame,
+    CameraThread,
+    Opener,
+    open_capture,
+)
+from installation.inputs.gaze.coupling import GazeCoupling
+from installation.inputs.gaze.eyes import Box, EyeObservation, EyeTracker
+from installation.inputs.gaze.features import FEATURES, FeatureVector, gaze_features
+from installation.inputs.gaze.filter import PointFilter
 from installation.models.base import Model
 from installation.models.onnx_runtime import load_model
 
