@@ -28,3 +28,19 @@ def test_ruff_format_is_clean() -> None:
 def test_mypy_is_clean() -> None:
     result = _run("mypy", "installation", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_modules_outside_training_stay_small() -> None:
+    """Small modules with names that say what they are: none over 400 lines outside
+    training/ (whose model definitions and trainers may run longer)."""
+    package = ROOT / "installation"
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted(package.rglob("*.py"))
+        if "training" not in path.relative_to(package).parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not too_long, f"modules over {MAX_MODULE_LINES} lines (split them): {too_long}"

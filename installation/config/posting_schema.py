@@ -149,7 +149,7 @@ class FramePosts(_Table):
 
 
 class PostingSection(_Table):
-    """``[posting]``: the durable outbox and its targets (README: "Posting")."""
+    """``[posting]``: the durable outbox and its targets (docs/posting.md)."""
 
     enabled: bool = True
     folder: Path = Field(

@@ -139,6 +139,38 @@ def choose_providers(preference: Sequence[str]) -> ProviderChoice:
     return choice
 
 
+def nvidia_gpu_present() -> bool:
+    """True when this machine shows an NVIDIA GPU (its kernel driver), whatever onnxruntime says."""
+    return Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidia0").exists()
+
+
+def _report_skipped(choice: ProviderChoice) -> None:
+    """Say once per process, in one line, which GPU providers the show asked for and cannot use.
+
+    On a machine without an NVIDIA GPU that is expected: one INFO line. With a GPU present,
+    missing CUDA/TensorRT libraries are a set-up problem worth a WARNING.
+    """
+    skipped = {
+        provider: reason
+        for provider, reason in choice.skipped.items()
+        if "not listed" not in reason and provider not in _REPORTED
+    }
+    if not skipped:
+        return
+    _REPORTED.update(skipped)
+    reasons = "; ".join(f"{provider}: {reason}" for provider, reason in skipped.items())
+    using = ", ".join(choice.providers)
+    if nvidia_gpu_present():
+        log.warning(
+            "an NVIDIA GPU is present but onnxruntime cannot use it, models run on %s (%s); "
+            "`installation doctor` explains",
+            using,
+            reasons,
+        )
+    else:
+        log.info("no GPU provider can run here, models run on %s (%s)", using, reasons)
+
+
 def _provider_options(provider: str, cache_dir: Path) -> dict[str, Any]:
     if provider == "TensorrtExecutionProvider":
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -221,10 +253,7 @@ def load_model(
             f"path in the show config."
         )
     choice = choose_providers(providers)
-    for provider, reason in choice.skipped.items():
-        if "not listed" not in reason and provider not in _REPORTED:
-            _REPORTED.add(provider)
-            log.warning("not using %s: %s", provider, reason)
+    _report_skipped(choice)
     options = ort.SessionOptions()
     options.intra_op_num_threads = max(1, threads)
     options.inter_op_num_threads = 1

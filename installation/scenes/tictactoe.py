@@ -50,7 +50,7 @@ def game_seed(sequence: Sequence[int]) -> int:
 
 
 class TicTacToeSettings(SceneSettings):
-    """``kind = "tictactoe"``: the stage game (README: "Stage game")."""
+    """``kind = "tictactoe"``: the stage game (docs/stage-game.md)."""
 
     live_parameters: ClassVar[frozenset[str]] = frozenset({"difficulty", "idle_seconds"})
 

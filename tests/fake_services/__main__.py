@@ -4,6 +4,7 @@ one fake with demo credentials, served until Ctrl+C."""
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
 from pathlib import Path
 
@@ -68,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         slow_seconds=args.slow_seconds,
         paths=args.paths,
     )
+    # Ctrl+C and SIGTERM stop it even where SIGINT arrives ignored (a background job of a
+    # non-interactive shell starts with SIGINT ignored, and Python then installs no handler).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     fake = build(args.service, faults, args.log, args.port)
     with fake:
         print(f"fake {args.service} at {fake.url}", flush=True)

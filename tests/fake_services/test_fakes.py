@@ -560,11 +560,23 @@ def test_effects_log_is_jsonl_and_keep_alive_works(tmp_path: Path) -> None:
     assert lines[0]["service"] == "mastodon" and lines[0]["kind"] == "post"
 
 
+def _ignore_sigint() -> None:
+    """What a background job of a non-interactive shell inherits: SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
+    """Ctrl+C stops the fake service, even when it was started with SIGINT ignored (as under
+    `pytest &` in a script); the child is killed whatever happens, so none is left running."""
     log = tmp_path / "e.jsonl"
     command = [sys.executable, "-m", "tests.fake_services", "bluesky", "--log", str(log)]
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ignore_sigint,
     )
     try:
         assert process.stdout is not None
@@ -578,8 +590,13 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
             answer.status_code == 200
             and answer.json()["didDoc"]["service"][0]["serviceEndpoint"] == url
         )
-    finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=5)
-    assert process.returncode == 0
+        returncode = process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout and process.stdout.close()
+        process.stderr and process.stderr.close()
+    assert returncode == 0
     assert json.loads(log.read_text(encoding="utf-8").splitlines()[-1])["kind"] == "login"

@@ -244,3 +244,37 @@ def test_loaded_model_records_why_providers_were_left_out(lava_model: OnnxModel)
     assert "TensorrtExecutionProvider" in lava_model.skipped
     assert "CPUExecutionProvider" not in lava_model.skipped
     assert lava_model.providers[-1] == "CPUExecutionProvider"
+
+
+# What a start says about GPU providers -----------------------------------------------------
+
+
+def _unusable_gpu(provider: str) -> str | None:
+    if provider in onnx_runtime.GPU_PROVIDERS:
+        return f"{provider} failed to load (libcublas.so.13: cannot open shared object file)"
+    return None
+
+
+@pytest.mark.parametrize("gpu_present", [False, True])
+def test_unusable_gpu_providers_are_one_line(
+    gpu_present: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A CPU-only machine says so in one INFO line (nothing at --quiet); a machine with an
+    NVIDIA GPU that onnxruntime cannot use gets one WARNING. Once per process, not per model."""
+    monkeypatch.setattr(onnx_runtime, "provider_problem", _unusable_gpu)
+    monkeypatch.setattr(onnx_runtime, "nvidia_gpu_present", lambda: gpu_present)
+    monkeypatch.setattr(onnx_runtime, "_REPORTED", set())
+    path = make_lava_lamp(tmp_path / "lava.onnx", size=16, latent_size=8)
+    caplog.set_level("INFO", logger=onnx_runtime.__name__)
+    for name in ("a", "b"):
+        load_model(name, path, "lava_lamp", ("tensorrt", "cuda", "cpu"), cache_dir=tmp_path)
+    lines = [r for r in caplog.records if "GPU" in r.getMessage()]
+    assert len(lines) == 1, [r.getMessage() for r in caplog.records]
+    assert lines[0].levelname == ("WARNING" if gpu_present else "INFO")
+    message = lines[0].getMessage()
+    assert "TensorrtExecutionProvider" in message and "CUDAExecutionProvider" in message
+    assert "libcublas.so.13" in message and "CPUExecutionProvider" in message
+    assert not [r for r in caplog.records if r.levelname == "WARNING" and not gpu_present]

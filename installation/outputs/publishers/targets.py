@@ -103,7 +103,7 @@ def build_publishers(posting: PostingSection, dry_run: bool | None = None) -> Bu
             where = f" or in {posting.env_file}" if posting.env_file else ""
             problems.append(
                 f"target {name!r} ({target.kind}) is missing {', '.join(missing)}: set them in "
-                f"the environment{where} (README: Posting > credentials); its posts wait"
+                f"the environment{where} (docs/posting.md: credentials); its posts wait"
             )
             continue
         for field in names:  # a dry run renders without sending: no credential needed
