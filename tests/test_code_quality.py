@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,8 +29,27 @@ def test_ruff_format_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_is_clean() -> None:
-    result = _run("mypy", "installation", "benchmarks")
+def _torch_installed() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def test_mypy_is_clean_outside_training() -> None:
+    # training/ is left out and its errors unreported where other modules import it.
+    result = _run(
+        "mypy", "installation", "benchmarks", "--exclude", "^installation/training/",
+        "--follow-imports=silent",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean_in_training() -> None:
+    """training/ is typed against torch's own stubs: without torch (the README's test command
+    installs none) they are missing, so this runs where torch is (CI's second step)."""
+    if not _torch_installed():
+        if os.environ.get("INSTALLATION_REQUIRE_TORCH") == "1":
+            pytest.fail("INSTALLATION_REQUIRE_TORCH=1 but torch is not installed")
+        pytest.skip("torch is not installed: pip install -e '.[train]' (see docs/training.md)")
+    result = _run("mypy", "installation/training")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -79,13 +79,13 @@ def run_train(args: argparse.Namespace) -> int:
     # gracefully. Only effective before torch is first imported in this process.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     require_torch("the rainbow generator")
-    from installation.training.rainbow.scene_export import is_scene_checkpoint
+    from installation.training.rainbow.scene.export import is_scene_checkpoint
 
     previous = Path(args.out) / "checkpoint.pt"
     photo_run = args.resume and previous.is_file() and not is_scene_checkpoint(previous)
     if args.images is None and not photo_run:
         return _train_scene_generator(args)
-    from installation.training.rainbow.train import RainbowTrainConfig, RainbowTrainer
+    from installation.training.rainbow.stylegan.train import RainbowTrainConfig, RainbowTrainer
 
     config = RainbowTrainConfig.quick() if args.quick else RainbowTrainConfig()
     config = replace(config, threads=args.threads, seed=args.seed, device=args.device)
@@ -104,7 +104,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _train_scene_generator(args: argparse.Namespace) -> int:
-    from installation.training.rainbow.scene_train import SceneTrainConfig, SceneTrainer
+    from installation.training.rainbow.scene.train import SceneTrainConfig, SceneTrainer
 
     config = SceneTrainConfig.quick() if args.quick else SceneTrainConfig()
     config = replace(config, threads=args.threads, seed=args.seed)
@@ -136,7 +136,7 @@ def configure_export(parser: argparse.ArgumentParser) -> None:
 def run_export(args: argparse.Namespace) -> int:
     """Export a checkpoint to an ONNX file that follows the generator contract."""
     require_torch("the rainbow generator")
-    from installation.training.rainbow.scene_export import (
+    from installation.training.rainbow.scene.export import (
         export_scene_checkpoint,
         is_scene_checkpoint,
     )
@@ -153,7 +153,10 @@ def run_export(args: argparse.Namespace) -> int:
             f"matches torch (image within {diff} level{'' if diff == 1 else 's'})"
         )
         return 0
-    from installation.training.rainbow.export import DEFAULT_LATENT_SMOOTHING, export_rainbow
+    from installation.training.rainbow.stylegan.export import (
+        DEFAULT_LATENT_SMOOTHING,
+        export_rainbow,
+    )
 
     sigma = DEFAULT_LATENT_SMOOTHING if args.latent_smoothing is None else args.latent_smoothing
     report = export_rainbow(args.checkpoint, args.output, sigma)

@@ -352,7 +352,7 @@ class RainbowScene:
 class SceneDraws:
     """The scene sampler's own random variables, from which ``sample_scene`` builds a scene.
 
-    A scene generator learns their distribution (``scene_prior``) and rebuilds the camera and
+    A scene generator learns their distribution (``scene.prior``) and rebuilds the camera and
     the rain curtain from them the same way, so that the camera aims at the bow as a
     photographer would. ``rain_centre`` and ``rain_width`` (in fields of view) are drawn for
     every scene; a scene with rain across the whole view (``rain_open`` 1) does not use them.

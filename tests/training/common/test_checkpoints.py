@@ -6,16 +6,14 @@ from pathlib import Path
 
 import pytest
 
-torch = pytest.importorskip("torch")
-
-from installation.errors import TrainingError  # noqa: E402
-from installation.training.common.checkpoints import (  # noqa: E402
+from installation.errors import TrainingError
+from installation.training.common.checkpoints import (
     CHECKPOINT_NAME,
     CheckpointKind,
     save_checkpoint,
 )
-from installation.training.lava.train import load_checkpoint as load_lava  # noqa: E402
-from installation.training.rainbow.train import load_checkpoint as load_rainbow  # noqa: E402
+from installation.training.lava.train import load_checkpoint as load_lava
+from installation.training.rainbow.stylegan.train import load_checkpoint as load_rainbow
 
 
 def test_missing_corrupt_and_wrong_kind_checkpoints_are_refused(tmp_path: Path) -> None:

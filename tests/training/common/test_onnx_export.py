@@ -5,22 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+import torch
+from torch import Tensor, nn
 
-torch = pytest.importorskip("torch")
-onnx = pytest.importorskip("onnx")
-
-from torch import Tensor, nn  # noqa: E402
-
-from installation.errors import TrainingError  # noqa: E402
-from installation.models.contract import CONTRACT_VERSION, REQUIRED_METADATA  # noqa: E402
-from installation.training.common.onnx_export import (  # noqa: E402
+from installation.errors import TrainingError
+from installation.models.contract import CONTRACT_VERSION, REQUIRED_METADATA
+from installation.training.common.onnx_export import (
     check_exported_contract,
     contract_metadata,
     require_agreement,
     write_onnx,
 )
-from installation.training.common.onnx_session import cpu_session  # noqa: E402
+from installation.training.common.onnx_session import cpu_session
 
 SHIPPED = Path(__file__).resolve().parents[3] / "exported_models"
 

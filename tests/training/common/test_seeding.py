@@ -6,11 +6,9 @@ import random
 from typing import Any
 
 import numpy as np
-import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-from installation.training.common.seeding import (  # noqa: E402
+from installation.training.common.seeding import (
     restore_rng_state,
     rng_state,
     seed_everything,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-from installation.training.lava.train import dither_trajectories  # noqa: E402
+from installation.training.lava.train import dither_trajectories
 
 
 def test_dither_is_a_slow_ar1_process_and_keeps_latents_standardised() -> None:

@@ -6,15 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-
-from installation.errors import TrainingError  # noqa: E402
-from installation.training.lava.export import export_lava  # noqa: E402
-from installation.training.lava.train import LavaTrainConfig, LavaTrainer  # noqa: E402
+from installation.errors import TrainingError
+from installation.models.contract import TensorInfo, check_contract
+from installation.training.lava.export import export_lava
+from installation.training.lava.train import LavaTrainConfig, LavaTrainer
 
 _ORT_TYPES = {"tensor(float)": "float32", "tensor(uint8)": "uint8"}
 
@@ -72,14 +72,13 @@ def test_one_run_gives_a_finite_frame_and_a_standardised_next_latent(exported: P
 
 
 def test_passes_the_engine_contract_check(exported: Path) -> None:
-    contract = pytest.importorskip("installation.models.contract")
     session = _session(exported)
     meta = session.get_modelmeta().custom_metadata_map
 
     def info(arg: Any) -> object:
-        return contract.TensorInfo(arg.name, _ORT_TYPES[arg.type], tuple(arg.shape))
+        return TensorInfo(arg.name, _ORT_TYPES[arg.type], tuple(arg.shape))
 
-    spec = contract.check_contract(
+    spec = check_contract(
         exported,
         meta,
         [info(a) for a in session.get_inputs()],

@@ -6,19 +6,18 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-ort = pytest.importorskip("onnxruntime")
-
-from installation.errors import TrainingError  # noqa: E402
-from installation.training.lava.commands import (  # noqa: E402
+from installation.errors import TrainingError
+from installation.training.lava.commands import (
     configure_export,
     configure_train,
     run_export,
     run_train,
 )
-from installation.training.lava.train import LavaTrainConfig, LavaTrainer, load_checkpoint  # noqa: E402
+from installation.training.lava.train import LavaTrainConfig, LavaTrainer, load_checkpoint
 
 
 def _train_args(*argv: str) -> argparse.Namespace:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from installation.errors import TrainingError
 from installation.training.lava.video_footage import centre_square, load_video_footage
-
-cv2 = pytest.importorskip("cv2")
 
 
 def _write_video(path: Path, frames: int, width: int = 96, height: int = 128) -> None:

@@ -69,9 +69,8 @@ def test_missing_model_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("torch")
-    from installation.training.rainbow.scene_export import export_scene_checkpoint
-    from installation.training.rainbow.scene_train import SceneTrainConfig, SceneTrainer
+    from installation.training.rainbow.scene.export import export_scene_checkpoint
+    from installation.training.rainbow.scene.train import SceneTrainConfig, SceneTrainer
 
     folder = tmp_path_factory.mktemp("rainbow_metrics")
     checkpoint = SceneTrainer(SceneTrainConfig.quick(), folder / "run").train()

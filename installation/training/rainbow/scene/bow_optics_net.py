@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from torch import Tensor, nn
 
 from installation.training.rainbow.renderer import BowOptics, bow_table
-from installation.training.rainbow.scene_renderer import BOW_SAMPLES, BOW_STEP_DEG
+from installation.training.rainbow.scene.torch_renderer import BOW_SAMPLES, BOW_STEP_DEG
 
 OPTICS_LOW = torch.tensor([0.12, 0.0, 0.0, 2.0, 0.25])  # ranges of the scene sampler
 OPTICS_HIGH = torch.tensor([0.45, 0.3, 0.4, 3.5, 0.6])

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+from torch import Tensor, nn
 
-torch = pytest.importorskip("torch")
-
-from torch import Tensor, nn  # noqa: E402
-
-from installation.scenes.latent_walk import slerp  # noqa: E402
-from installation.training.rainbow.walk_speed_loss import WalkSpeedLoss, slerp_rows  # noqa: E402
+from installation.scenes.latent_walk import slerp
+from installation.training.common.walk_speed_loss import WalkSpeedLoss, slerp_rows
 
 
 class CliffGenerator(nn.Module):

@@ -5,7 +5,7 @@
     └──► fixed sparse projection ──► Φ(psi · g) ──► the scene's 77,858 uniforms ┘
                                          BowOpticsNet (learned): optics ──► bow light table
 
-* The prior turns ``z`` into the scene sampler's draws (``scene_prior``).
+* The prior turns ``z`` into the scene sampler's draws (``scene.prior``).
 * The uniforms of every other random choice (cloud and land noise lattices, palettes, ridges,
   houses) come from ``z`` as well: each is ``Φ(psi · g)`` where ``g`` is a fixed random unit
   combination of four entries of the normalised ``z`` (so ``g`` is standard normal, the
@@ -13,7 +13,7 @@
   gives 0.5 everywhere: one image.
 * The bow's light comes from the learned optics network (``bow_optics_net``), looked up by the
   angle from the antisolar point, so every bow is a circle around it, seen in perspective.
-* The renderer (``scene_renderer``) is the numpy renderer's scene, batched and blended.
+* The renderer (``scene.torch_renderer``) is the numpy renderer's scene, batched and blended.
 """
 
 from __future__ import annotations
@@ -21,9 +21,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from installation.training.rainbow.bow_optics_net import BowOpticsNet
-from installation.training.rainbow.scene_prior import LATENT_SIZE, ScenePrior, scene_parameters
-from installation.training.rainbow.scene_renderer import Draws, SceneParameters, noise_size, render
+from installation.training.rainbow.scene.bow_optics_net import BowOpticsNet
+from installation.training.rainbow.scene.prior import LATENT_SIZE, ScenePrior, scene_parameters
+from installation.training.rainbow.scene.torch_renderer import (
+    Draws,
+    SceneParameters,
+    noise_size,
+    render,
+)
 
 PROJECTION_TAPS = 4
 PROJECTION_SEED = 2026

@@ -16,7 +16,9 @@ walks the show makes (through the mapping network, at the show's default truncat
 fixed psi, because speed scales with psi and a mixture would penalise truncation itself), with
 a finite difference instead of a Jacobian product, so it needs no second-order gradients.
 
-Written here because it is specific to this generator's walks; no library has it.
+Written here because it is specific to the show's slerp walks; no library has it. Shared by
+both rainbow generators (``rainbow.scene`` and ``rainbow.stylegan``): it needs only
+``z_dim`` and ``(z, psi) -> images`` of a generator.
 """
 
 from __future__ import annotations

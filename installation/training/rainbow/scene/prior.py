@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from torch import Tensor, nn
 
 from installation.training.rainbow.renderer import LANDSCAPES, SKIES, SceneDraws, draw_scene
-from installation.training.rainbow.scene_renderer import (
+from installation.training.rainbow.scene.torch_renderer import (
     ACOS_EDGE,
     DEGREES,
     RADIANS,

@@ -9,7 +9,7 @@ EMA generator at psi 0.8 go to the run folder as it trains.
 
 The default data set is ``dataset_images`` procedural scenes from
 ``installation.training.rainbow.renderer`` (cached in the run folder); ``images`` names a
-folder of photos instead (``installation.training.rainbow.image_folder``).
+folder of photos instead (``installation.training.rainbow.stylegan.image_folder``).
 """
 
 from __future__ import annotations
@@ -39,14 +39,14 @@ from installation.training.common.image_grid import write_grid
 from installation.training.common.image_tensors import images_to_tensor
 from installation.training.common.parameter_count import parameter_count
 from installation.training.common.seeding import restore_rng_state, rng_state, seed_everything
-from installation.training.rainbow.model import (
+from installation.training.common.walk_speed_loss import WalkSpeedLoss
+from installation.training.rainbow.renderer import render_rainbow
+from installation.training.rainbow.stylegan.model import (
     RainbowDiscriminator,
     RainbowGenerator,
     tensor_to_images,
 )
-from installation.training.rainbow.patch_energy_loss import patch_energy_loss
-from installation.training.rainbow.renderer import render_rainbow
-from installation.training.rainbow.walk_speed_loss import WalkSpeedLoss
+from installation.training.rainbow.stylegan.patch_energy_loss import patch_energy_loss
 
 CHECKPOINTS = CheckpointKind("rainbow", "rainbow", "installation train rainbow")
 
@@ -136,7 +136,7 @@ def load_or_make_dataset(config: RainbowTrainConfig, run_dir: Path) -> NDArray[n
 
     def make() -> NDArray[np.uint8]:
         if config.images:
-            from installation.training.rainbow.image_folder import load_image_folder
+            from installation.training.rainbow.stylegan.image_folder import load_image_folder
 
             return load_image_folder(Path(config.images), config.resolution)
         data = np.empty((len(seeds), config.resolution, config.resolution, 3), dtype=np.uint8)

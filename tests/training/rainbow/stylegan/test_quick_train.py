@@ -8,19 +8,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-ort = pytest.importorskip("onnxruntime")
-
-from installation.errors import TrainingError  # noqa: E402
-from installation.training.rainbow.commands import (  # noqa: E402
+from installation.errors import TrainingError
+from installation.training.rainbow.commands import (
     configure_export,
     configure_train,
     run_export,
     run_train,
 )
-from installation.training.rainbow.train import (  # noqa: E402
+from installation.training.rainbow.stylegan.train import (
     RainbowTrainConfig,
     RainbowTrainer,
     load_checkpoint,

@@ -2,7 +2,7 @@
 
 Inputs ``z`` float32 [N, 512] (any scale: the prior and the noise projection normalise it) and
 ``truncation`` float32 [N]; output ``image`` uint8 [N, R, R, 3]. The scene prior, the noise
-projection, the optics network and the renderer are all in the graph (``scene_generator``).
+projection, the optics network and the renderer are all in the graph (``scene.generator``).
 The written file is run in onnxruntime against torch before it replaces ``output``.
 """
 
@@ -22,8 +22,8 @@ from installation.training.common.onnx_export import (
     write_onnx,
 )
 from installation.training.common.onnx_session import cpu_session
-from installation.training.rainbow.scene_generator import SceneGenerator, to_uint8
-from installation.training.rainbow.scene_train import (
+from installation.training.rainbow.scene.generator import SceneGenerator, to_uint8
+from installation.training.rainbow.scene.train import (
     HELD_OUT_SEED,
     SCENE_CHECKPOINTS,
     SceneTrainConfig,

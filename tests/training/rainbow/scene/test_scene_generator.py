@@ -8,28 +8,27 @@ import math
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-ort = pytest.importorskip("onnxruntime")
-
-from installation.errors import TrainingError  # noqa: E402
-from installation.models.onnx_runtime import load_model  # noqa: E402
-from installation.training.rainbow import renderer  # noqa: E402
-from installation.training.rainbow import scene_renderer as sr  # noqa: E402
-from installation.training.rainbow.bow_optics_net import (  # noqa: E402
-    BowOpticsNet,
-    bow_angles,
-    physics_table,
-)
-from installation.training.rainbow.commands import (  # noqa: E402
+from installation.errors import TrainingError
+from installation.models.onnx_runtime import load_model
+from installation.training.rainbow import renderer
+from installation.training.rainbow.commands import (
     configure_export,
     configure_train,
     run_export,
     run_train,
 )
-from installation.training.rainbow.scene_generator import SceneGenerator, to_uint8  # noqa: E402
-from installation.training.rainbow.scene_prior import (  # noqa: E402
+from installation.training.rainbow.scene import torch_renderer as sr
+from installation.training.rainbow.scene.bow_optics_net import (
+    BowOpticsNet,
+    bow_angles,
+    physics_table,
+)
+from installation.training.rainbow.scene.generator import SceneGenerator, to_uint8
+from installation.training.rainbow.scene.prior import (
     CONTINUOUS,
     SCENE_COLUMNS,
     ScenePrior,
@@ -38,7 +37,7 @@ from installation.training.rainbow.scene_prior import (  # noqa: E402
     sampler_rows,
     scene_parameters,
 )
-from installation.training.rainbow.scene_train import (  # noqa: E402
+from installation.training.rainbow.scene.train import (
     SCENE_CHECKPOINTS,
     SceneTrainConfig,
     SceneTrainer,

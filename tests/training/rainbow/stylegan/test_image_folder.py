@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from installation.errors import TrainingError
-from installation.training.rainbow.image_folder import load_image_folder, load_square_image
+from installation.training.rainbow.stylegan.image_folder import load_image_folder, load_square_image
 
 
 def _write(path: Path, width: int, height: int, colour: tuple[int, int, int]) -> None:

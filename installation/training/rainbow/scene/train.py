@@ -5,12 +5,12 @@ Two learned parts, trained one after the other in one run:
 1. **Optics** (``bow_optics_net``): regression of the renderer's bow light (physics tables of
    ``optics_scenes`` sampled drop optics) on random angles; held out: the tables of 200
    other scenes, reported as the largest and mean error in 8-bit display levels.
-2. **Scene prior** (``scene_prior``): the energy distance between a batch of the prior's scene
+2. **Scene prior** (``scene.prior``): the energy distance between a batch of the prior's scene
    rows at psi 1 and a batch of the sampler's (``prior_scenes`` training scenes), every column
    in units of its spread; the prior tracks ``w_avg`` for truncation. Held out: the energy
    distance to 2,000 held-out scenes, beside the same distance between two sampler sets.
-3. **Walks** (``walk_speed_loss``): the prior goes on with its energy distance plus the walk
-   speed term: pieces of the slerp walks the show makes (psi 0.8, step 1/120) are rendered at
+3. **Walks** (``common.walk_speed_loss``): the prior goes on with its energy distance plus the
+   walk speed term: pieces of the slerp walks the show makes (psi 0.8, step 1/120) are rendered at
    ``walk_resolution`` through the whole generator, and each piece's image change is pulled
    towards the running mean change, so that no step of a walk is a cliff. The energy distance
    alone leaves the prior steep where it bends the normal ``z`` into the sampler's corners (a
@@ -46,17 +46,17 @@ from installation.training.common.checkpoints import (
 from installation.training.common.image_grid import write_grid
 from installation.training.common.parameter_count import parameter_count
 from installation.training.common.seeding import restore_rng_state, rng_state, seed_everything
-from installation.training.rainbow.bow_optics_net import (
+from installation.training.common.walk_speed_loss import WalkSpeedLoss, slerp_rows
+from installation.training.rainbow.renderer import render_rainbow, sample_scene
+from installation.training.rainbow.scene.bow_optics_net import (
     lr_at,
     max_display_error,
     optics_tensor,
     physics_table,
     table_loss,
 )
-from installation.training.rainbow.renderer import render_rainbow, sample_scene
-from installation.training.rainbow.scene_generator import SceneGenerator, to_uint8
-from installation.training.rainbow.scene_prior import LATENT_SIZE, energy_distance, sampler_rows
-from installation.training.rainbow.walk_speed_loss import WalkSpeedLoss, slerp_rows
+from installation.training.rainbow.scene.generator import SceneGenerator, to_uint8
+from installation.training.rainbow.scene.prior import LATENT_SIZE, energy_distance, sampler_rows
 
 SCENE_CHECKPOINTS = CheckpointKind("rainbow-scene", "rainbow", "installation train rainbow")
 HELD_OUT_SEED = 1_000_000  # held-out scenes start here (as the measures' renderer images)

@@ -6,24 +6,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-
-from installation.errors import TrainingError  # noqa: E402
-from installation.training.rainbow.export import (  # noqa: E402
+from installation.errors import TrainingError
+from installation.training.rainbow.stylegan.export import (
     DEFAULT_LATENT_SMOOTHING,
     GeneratorGraph,
     export_generator,
     export_rainbow,
 )
-from installation.training.rainbow.model import (  # noqa: E402
+from installation.training.rainbow.stylegan.model import (
     RainbowGenerator,
     normalise_second_moment,
 )
-from installation.training.rainbow.train import RainbowTrainConfig, RainbowTrainer  # noqa: E402
+from installation.training.rainbow.stylegan.train import RainbowTrainConfig, RainbowTrainer
 
 RESOLUTION = 16
 

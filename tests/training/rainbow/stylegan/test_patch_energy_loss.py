@@ -5,10 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-from installation.training.rainbow.patch_energy_loss import (  # noqa: E402
+from installation.training.rainbow.stylegan.patch_energy_loss import (
     _pair_sum,
     patch_energy_loss,
     patches_per_image,

@@ -32,12 +32,12 @@ from installation.training.common.onnx_export import (
     write_onnx,
 )
 from installation.training.common.onnx_session import cpu_session
-from installation.training.rainbow.model import (
+from installation.training.rainbow.stylegan.model import (
     RainbowGenerator,
     normalise_second_moment,
     tensor_to_images,
 )
-from installation.training.rainbow.train import (
+from installation.training.rainbow.stylegan.train import (
     CHECKPOINTS,
     RainbowTrainConfig,
     ema_generator_from_checkpoint,
