@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from installation.commands import (
+    config_reference,
     doctor,
     gaze,
     osc,
@@ -25,7 +26,7 @@ from installation.commands.common import Handler
 from installation.errors import InstallationError
 
 EXIT_USER_ERROR = 2
-COMMAND_GROUPS = (run, render, doctor, rainbow, osc, outbox, training, gaze)
+COMMAND_GROUPS = (run, render, doctor, rainbow, osc, outbox, training, gaze, config_reference)
 """Each module adds its subcommands to the parser (``register``), in ``--help`` order."""
 
 

@@ -11,23 +11,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-
-class _Table(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from installation.config.paths import Table as _Table
 
 
 class CameraSection(_Table):
     """``[camera]``: the webcam (or a video file or stream standing in for it)."""
 
-    enabled: bool = Field(False, description="true: the show reads the camera and tracks gaze")
+    enabled: bool = Field(
+        False, description="true: the show reads the camera and tracks gaze (or `run --camera`)"
+    )
     source: int | str = Field(
-        0, description="device index (0 = the first webcam), a video file, or a stream URL"
+        0,
+        description="device index (0 = the first webcam), a video file (relative to the show "
+        "file) or a stream URL; or `run --camera SOURCE`",
     )
     width: int = Field(640, ge=64, le=4096, description="asked of a device; files keep theirs")
-    height: int = Field(480, ge=48, le=4096)
-    fps: float = Field(30.0, gt=0.0, le=240.0, description="asked of a device")
+    height: int = Field(480, ge=48, le=4096, description="asked of a device; files keep theirs")
+    fps: float = Field(
+        30.0, gt=0.0, le=240.0, description="asked of a device; a file plays at its own rate"
+    )
     loop: bool = Field(False, description="a video file starts over at its end")
     retry_seconds: float = Field(
         1.0, gt=0.0, le=600.0, description="first wait before opening a lost camera again"
@@ -71,18 +75,28 @@ class GazeSection(_Table):
         None,
         description="the fitted gaze model (ONNX); unset = ../calibration/<show file>.gaze.onnx",
     )
-    detector: Literal["haar"] = Field("haar", description="face and eye detector")
+    detector: Literal["haar"] = Field(
+        "haar", description="face and eye detector: OpenCV's Haar cascades"
+    )
     screen_width_cm: float = Field(53.1, gt=1.0, le=2000.0, description="visible picture width")
-    screen_height_cm: float = Field(29.9, gt=1.0, le=2000.0)
-    viewing_distance_cm: float = Field(65.0, gt=5.0, le=2000.0, description="eyes to screen")
+    screen_height_cm: float = Field(29.9, gt=1.0, le=2000.0, description="visible picture height")
+    viewing_distance_cm: float = Field(
+        65.0, gt=5.0, le=2000.0, description="eyes to screen (calibration reports degrees)"
+    )
     min_cutoff_hz: float = Field(
-        0.6, gt=0.0, le=30.0, description="One Euro filter: smoothing of a still gaze"
+        0.6, gt=0.0, le=30.0, description="One Euro filter: lower = a steadier still gaze"
     )
     beta: float = Field(
-        4.0, ge=0.0, le=1000.0, description="One Euro filter: how fast a moving gaze is followed"
+        4.0,
+        ge=0.0,
+        le=1000.0,
+        description="One Euro filter: higher = a moving gaze is followed sooner",
     )
     lost_seconds: float = Field(
-        0.6, ge=0.0, le=60.0, description="no face this long: the state becomes no_face"
+        0.6,
+        ge=0.0,
+        le=60.0,
+        description="no face this long: the state becomes no_face (nobody looking)",
     )
     min_confidence: float = Field(
         0.35, ge=0.0, le=1.0, description="gaze points below this confidence steer nothing"

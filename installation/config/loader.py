@@ -1,25 +1,30 @@
 """Load a show file: TOML -> validated ``ShowConfig``, every error at once.
 
 Errors name the file, the key path (``scenes[0].step_rate``) and, for a misspelled
-key, the nearest valid one. Model paths are resolved relative to the show file.
+key, the nearest valid one. Types are strict: a string is never read as a number, nor a number
+as a string or a float as an integer (an integer is a valid float). Paths are resolved
+relative to the show file, and each input file's path remembers where it came from
+(``installation.config.paths``).
 """
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import json
 import tomllib
-import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import ValidationError
 
+from installation.config.gaze_schema import CameraSection
+from installation.config.paths import ShowPath, Table
 from installation.config.posting_schema import FileTarget, PostingSection
+from installation.config.problems import describe_all, format_path
 from installation.config.schema import (
-    ModelEntry,
     ModelKind,
     SceneSettings,
     ShowConfig,
@@ -59,39 +64,61 @@ def load_show(path: Path | str, scene_kinds: SceneKinds) -> ShowConfig:
 
 def parse_show(data: dict[str, Any], source: Path, scene_kinds: SceneKinds) -> ShowConfig:
     """Validate an already-parsed TOML document that came from ``source``."""
-    problems: list[str] = []
-    config: ShowConfig | None = None
     schema = show_schema(scene_kinds)
     needs = {scene_kind_of(kind): kind.model_kind for kind in scene_kinds}
+    dates: dict[tuple[int | str, ...], object] = {}
+    document = json.dumps(_without_dates(data, (), dates))
+    problems = [
+        f"{format_path(list(keys))}: a date or time is not a valid value here (got {value})."
+        for keys, value in dates.items()
+    ]
+    config: ShowConfig | None = None
     try:
-        config = schema.model_validate(data)
+        # JSON mode: its strict rules are TOML's (an array is a valid tuple, a string a path).
+        config = schema.model_validate_json(document, strict=True)
     except ValidationError as exc:
-        problems = [_describe(error, schema, sorted(needs)) for error in exc.errors()]
+        problems += describe_all(exc.errors(), schema, sorted(needs), set(dates))
     problems += _cross_check(data, needs)
     problems += _check_controls(data, {scene_kind_of(kind): kind for kind in scene_kinds})
     if problems or config is None:
         raise ConfigError(_summary(source, problems))
     base = source.resolve().parent
     models = {
-        name: ModelEntry(path=(base / entry.path).resolve(), kind=entry.kind)
+        name: resolve_paths(entry, base, source, f"[models.{name}]")
         for name, entry in config.models.items()
     }
-    gallery = config.gallery.model_copy(update={"folder": (base / config.gallery.folder).resolve()})
-    posting = resolve_posting(config.posting, base)
-    scenes = [resolve_paths(scene, base) for scene in config.scenes]
+    folder = (base / config.gallery.folder.expanduser()).resolve()
+    gallery = config.gallery.model_copy(update={"folder": folder})
+    posting = resolve_posting(config.posting, base, source)
+    scenes = [
+        resolve_paths(scene, base, source, f"[[scenes]] number {index + 1}")
+        for index, scene in enumerate(config.scenes)
+    ]
     update = {"models": models, "gallery": gallery, "posting": posting, "scenes": scenes}
-    update["camera"] = config.camera.resolved(base)
+    update["camera"] = _resolve_camera(config.camera, base, source)
     update["gaze"] = config.gaze.resolved(base, source.stem)
     return config.model_copy(update=update)
 
 
-def resolve_paths(settings: SceneSettings, base: Path) -> SceneSettings:
-    """A scene's file settings (the game's agent table) relative to the show file."""
-    paths = {name: (base / value).resolve() for name, value in settings if isinstance(value, Path)}
-    return settings.model_copy(update=paths) if paths else settings
+TableT = typing.TypeVar("TableT", bound=Table)
 
 
-def resolve_posting(posting: PostingSection, base: Path) -> PostingSection:
+def resolve_paths(settings: TableT, base: Path, source: Path, table: str) -> TableT:
+    """A table's input file paths (a model file, the game's agent table) relative to the show
+    file's folder ``base``, each remembering where in the show file ``source`` it came from."""
+    resolved = {
+        name: (base / value.expanduser()).resolve()
+        for name, value in settings
+        if isinstance(value, Path)
+    }
+    origins = {
+        name: ShowPath(table, name, str(getattr(settings, name)), source, path)
+        for name, path in resolved.items()
+    }
+    return settings.with_paths(origins, resolved) if resolved else settings
+
+
+def resolve_posting(posting: PostingSection, base: Path, source: Path) -> PostingSection:
     """The posting folders and env file relative to the show file (``~`` expanded)."""
 
     def resolved(path: Path) -> Path:
@@ -103,10 +130,36 @@ def resolve_posting(posting: PostingSection, base: Path) -> PostingSection:
         else target
         for name, target in posting.targets.items()
     }
-    env_file = None if posting.env_file is None else resolved(posting.env_file)
-    return posting.model_copy(
-        update={"folder": resolved(posting.folder), "env_file": env_file, "targets": targets}
-    )
+    update: dict[str, object] = {"folder": resolved(posting.folder), "targets": targets}
+    origins: dict[str, ShowPath] = {}
+    if posting.env_file is not None:
+        update["env_file"] = env_file = resolved(posting.env_file)
+        written = str(posting.env_file)
+        origins["env_file"] = ShowPath("[posting]", "env_file", written, source, env_file)
+    return posting.with_paths(origins, update)
+
+
+def _resolve_camera(camera: CameraSection, base: Path, source: Path) -> CameraSection:
+    """The camera with a video file's path relative to the show file, remembering the file."""
+    resolved = camera.resolved(base)
+    if not isinstance(camera.source, str) or "://" in camera.source:
+        return resolved
+    origin = ShowPath("[camera]", "source", camera.source, source, Path(str(resolved.source)))
+    return resolved.with_paths({"source": origin}, {})
+
+
+def _without_dates(
+    value: Any, keys: tuple[int | str, ...], found: dict[tuple[int | str, ...], object]
+) -> Any:
+    """``value`` with each TOML date or time (no key takes one) noted in ``found`` and nulled."""
+    if isinstance(value, Mapping):
+        return {key: _without_dates(item, (*keys, key), found) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_dates(item, (*keys, index), found) for index, item in enumerate(value)]
+    if isinstance(value, (datetime.date, datetime.time)):
+        found[keys] = value
+        return None
+    return value
 
 
 def _summary(source: Path, problems: list[str]) -> str:
@@ -212,95 +265,6 @@ def _no_scene(name: object, live: dict[str, frozenset[str]]) -> str:
     close = difflib.get_close_matches(str(name), list(live), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return f"no scene named {name!r}.{hint} Scenes: {', '.join(sorted(live))}."
-
-
-def _describe(error: ErrorDetails, schema: type[ShowConfig], tags: list[str]) -> str:
-    """One line for one pydantic error: key path, what is wrong, and a did-you-mean."""
-    keys, model = _walk(error["loc"], schema)
-    where = _format_path(keys) or "(top level)"
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        wrong = str(keys[-1]) if keys else ""
-        valid = sorted(model.model_fields) if model is not None else []
-        close = difflib.get_close_matches(wrong, valid, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        return f"{where}: unknown key.{hint} Valid keys here: {', '.join(valid)}."
-    if kind == "missing":
-        return f"{where}: required key is missing."
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        given = error.get("input", {})
-        given_kind = given.get("kind") if isinstance(given, dict) else None
-        close = difflib.get_close_matches(str(given_kind), tags, n=1) if given_kind else []
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        if given_kind is None:
-            return f"{where}.kind: every scene needs a kind, one of: {', '.join(tags)}."
-        kinds = ", ".join(tags)
-        return f"{where}.kind: unknown scene kind {given_kind!r}.{hint} Valid kinds: {kinds}."
-    message = error["msg"]
-    shown = error.get("input")
-    if isinstance(shown, (dict, list)) or shown is None:
-        return f"{where}: {message}."
-    return f"{where}: {message} (got {shown!r})."
-
-
-def _walk(
-    loc: tuple[int | str, ...], schema: type[ShowConfig]
-) -> tuple[list[int | str], type[BaseModel] | None]:
-    """Follow a pydantic location through the schema.
-
-    Discriminated unions put the tag (``lava_lamp``) into the location; it is not a key the
-    user wrote, so it is dropped. Returns the user's key path and the model class that holds
-    the last key (for did-you-mean).
-    """
-    keys: list[int | str] = []
-    annotation: Any = schema
-    owner: type[BaseModel] | None = schema
-    for part in loc:
-        annotation = _unwrap(annotation)
-        if typing.get_origin(annotation) in (Union, types.UnionType):
-            tagged = _union_member(annotation, part)
-            if tagged is not None:
-                annotation = owner = tagged
-                continue
-            annotation = None
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            owner = annotation
-            field = annotation.model_fields.get(str(part))
-            annotation = field.annotation if field is not None else None
-        elif typing.get_origin(annotation) in (list, tuple, dict):
-            args = typing.get_args(annotation)
-            annotation = args[-1] if args else None
-        else:
-            annotation = None
-        keys.append(part)
-    return keys, owner
-
-
-def _union_member(union: Any, tag: int | str) -> type[BaseModel] | None:
-    """The member of a discriminated union whose ``kind`` literal is ``tag``."""
-    for member in typing.get_args(union):
-        member = _unwrap(member)
-        if (
-            isinstance(member, type)
-            and issubclass(member, BaseModel)
-            and "kind" in member.model_fields
-        ) and typing.get_args(member.model_fields["kind"].annotation) == (tag,):
-            return member
-    return None
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip ``Annotated`` wrappers."""
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    return annotation
-
-
-def _format_path(keys: list[int | str]) -> str:
-    text = ""
-    for key in keys:
-        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
-    return text
 
 
 def _nearby_shows(path: Path) -> str:

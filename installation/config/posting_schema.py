@@ -12,7 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from installation.config.paths import Table as _Table
 
 RAINBOW_FIELDS = {
     "seed": 7,
@@ -51,24 +53,26 @@ EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 Url = Annotated[str, Field(pattern=r"^https?://")]
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 class FileTarget(_Table):
     """A folder that receives each post (image + caption + alt text): shows without a network."""
 
-    kind: Literal["file"]
-    folder: Path = Path("../posted")
+    kind: Literal["file"] = Field(description="a folder")
+    folder: Path = Field(
+        Path("../posted"), description="where each post is written (relative to the show file)"
+    )
 
 
 class MastodonTarget(_Table):
     """A Mastodon account (any server). Token: Preferences > Development > New application."""
 
-    kind: Literal["mastodon"]
-    base_url: Url = "https://mastodon.social"
-    access_token_env: EnvName = "MASTODON_ACCESS_TOKEN"
-    visibility: Literal["public", "unlisted", "private", "direct"] = "public"
+    kind: Literal["mastodon"] = Field(description="a Mastodon account")
+    base_url: Url = Field("https://mastodon.social", description="the account's server")
+    access_token_env: EnvName = Field(
+        "MASTODON_ACCESS_TOKEN", description="the environment variable that holds the token"
+    )
+    visibility: Literal["public", "unlisted", "private", "direct"] = Field(
+        "public", description="who sees the posts"
+    )
 
     def credential_names(self) -> dict[str, str]:
         return {"access_token": self.access_token_env}
@@ -77,11 +81,20 @@ class MastodonTarget(_Table):
 class BlueskyTarget(_Table):
     """A Bluesky account: its handle and an app password (Settings > Privacy > App passwords)."""
 
-    kind: Literal["bluesky"]
-    base_url: Url = "https://bsky.social"
-    handle_env: EnvName = "BLUESKY_HANDLE"
-    app_password_env: EnvName = "BLUESKY_APP_PASSWORD"
-    max_image_bytes: int = Field(1_000_000, ge=10_000, le=50_000_000)
+    kind: Literal["bluesky"] = Field(description="a Bluesky account")
+    base_url: Url = Field("https://bsky.social", description="the account's service")
+    handle_env: EnvName = Field(
+        "BLUESKY_HANDLE", description="the environment variable that holds the handle"
+    )
+    app_password_env: EnvName = Field(
+        "BLUESKY_APP_PASSWORD", description="the environment variable that holds the app password"
+    )
+    max_image_bytes: int = Field(
+        1_000_000,
+        ge=10_000,
+        le=50_000_000,
+        description="larger images are re-encoded to fit (the service's limit)",
+    )
 
     def credential_names(self) -> dict[str, str]:
         return {"handle": self.handle_env, "app_password": self.app_password_env}
@@ -90,12 +103,21 @@ class BlueskyTarget(_Table):
 class XTarget(_Table):
     """An X account through the v2 API with OAuth 1.0a user context (four keys)."""
 
-    kind: Literal["x"]
-    base_url: Url = "https://api.x.com"
-    consumer_key_env: EnvName = "X_CONSUMER_KEY"
-    consumer_secret_env: EnvName = "X_CONSUMER_SECRET"
-    access_token_env: EnvName = "X_ACCESS_TOKEN"
-    access_token_secret_env: EnvName = "X_ACCESS_TOKEN_SECRET"
+    kind: Literal["x"] = Field(description="an X account")
+    base_url: Url = Field("https://api.x.com", description="the API")
+    consumer_key_env: EnvName = Field(
+        "X_CONSUMER_KEY", description="the environment variable that holds the API key"
+    )
+    consumer_secret_env: EnvName = Field(
+        "X_CONSUMER_SECRET", description="the environment variable that holds the API key secret"
+    )
+    access_token_env: EnvName = Field(
+        "X_ACCESS_TOKEN", description="the environment variable that holds the access token"
+    )
+    access_token_secret_env: EnvName = Field(
+        "X_ACCESS_TOKEN_SECRET",
+        description="the environment variable that holds the access token secret",
+    )
     chunk_bytes: int = Field(
         1 << 20, ge=16 << 10, le=5 << 20, description="files larger are uploaded in chunks"
     )
@@ -119,13 +141,19 @@ class RainbowPosts(_Table):
     """``[posting.rainbows]``: post the rainbows revealed by these triggers."""
 
     triggers: tuple[str, ...] = Field(
-        (), description="trigger names whose rainbows are posted (osc, game, keyboard, auto, *)"
+        (),
+        description="trigger names whose rainbows are posted (osc, game, keyboard, gamepad, "
+        "auto, or * for all)",
     )
-    targets: tuple[str, ...] = ()
-    caption: str = "A new AI rainbow, seed {seed}, born {time:%H:%M}. {caption}"
-    alt: str = (
+    targets: tuple[str, ...] = Field((), description="names from [posting.targets]")
+    caption: str = Field(
+        "A new AI rainbow, seed {seed}, born {time:%H:%M}. {caption}",
+        description="the post's text, a template: " + ", ".join(f"{{{f}}}" for f in RAINBOW_FIELDS),
+    )
+    alt: str = Field(
         "A rainbow painted by a generative neural network (seed {seed}): soft bands of colour "
-        "arching across the picture."
+        "arching across the picture.",
+        description="the image's alt text, a template with the caption's fields",
     )
     size: int = Field(1024, ge=64, le=4096, description="posted at least this wide (upscaled)")
 
@@ -141,9 +169,15 @@ class FramePosts(_Table):
     """``[posting.frames]``: every N seconds, post whatever is on screen."""
 
     every_seconds: float = Field(0.0, ge=0.0, le=7 * 86400, description="0 = never")
-    targets: tuple[str, ...] = ()
-    caption: str = "{show}, {time:%H:%M}: {scene}."
-    alt: str = "A frame of the generative installation {show}: the {scene} scene."
+    targets: tuple[str, ...] = Field((), description="names from [posting.targets]")
+    caption: str = Field(
+        "{show}, {time:%H:%M}: {scene}.",
+        description="the post's text, a template: " + ", ".join(f"{{{f}}}" for f in FRAME_FIELDS),
+    )
+    alt: str = Field(
+        "A frame of the generative installation {show}: the {scene} scene.",
+        description="the image's alt text, a template with the caption's fields",
+    )
 
     _caption = field_validator("caption", "alt")(lambda value: check_template(value, FRAME_FIELDS))
 
@@ -151,21 +185,40 @@ class FramePosts(_Table):
 class PostingSection(_Table):
     """``[posting]``: the durable outbox and its targets (docs/posting.md)."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="false (or `run --no-posting`): post nothing")
     folder: Path = Field(
         Path("../show_data/posting"),
         description="outbox.sqlite, the images being posted, saved sessions (relative to the show)",
     )
     env_file: Path | None = Field(
-        None, description="a .env file with credentials, outside the repository"
+        None,
+        description="a .env file (NAME=value lines) with credentials; refused inside a git "
+        "repository",
     )
-    dry_run: bool = Field(False, description="render each post into folder/dry-run, send nothing")
-    max_posts_per_hour: int = Field(20, ge=1, le=10_000)
-    max_attempts: int = Field(12, ge=0, le=1000, description="0 = retry for ever")
-    retry_base_seconds: float = Field(30.0, ge=0.001, le=86400.0)
-    retry_max_seconds: float = Field(3600.0, ge=0.001, le=7 * 86400.0)
+    dry_run: bool = Field(
+        False,
+        description="render each post into folder/dry-run, send nothing (or `run --dry-run`)",
+    )
+    max_posts_per_hour: int = Field(20, ge=1, le=10_000, description="all targets together")
+    max_attempts: int = Field(
+        12, ge=0, le=1000, description="then the post has failed; 0 = retry for ever"
+    )
+    retry_base_seconds: float = Field(
+        30.0,
+        ge=0.001,
+        le=86400.0,
+        description="backoff: base x 2^attempts, half of it random, up to retry_max_seconds",
+    )
+    retry_max_seconds: float = Field(
+        3600.0,
+        ge=0.001,
+        le=7 * 86400.0,
+        description="the longest wait between attempts; never before a service's rate-limit reset",
+    )
     timeout_seconds: float = Field(30.0, gt=0.0, le=600.0, description="per request")
-    targets: dict[str, Target] = Field(default_factory=dict)
+    targets: dict[str, Target] = Field(
+        default_factory=dict, description="one table per target, any name"
+    )
     rainbows: RainbowPosts = RainbowPosts()
     frames: FramePosts = FramePosts()
 

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import Field, create_model, field_validator
 
+from installation.config.actions import DEFAULT_GAMEPAD_BUTTONS, DEFAULT_KEYS, ActionName
 from installation.config.gaze_schema import CameraSection, GazeSection
+from installation.config.paths import Table as Section
 from installation.config.posting_schema import PostingSection
 
 ProviderName = Literal["tensorrt", "cuda", "cpu"]
@@ -28,52 +30,70 @@ Colour = tuple[
 ]
 
 
-class Section(BaseModel):
-    """Base of every table: frozen, unknown keys refused."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 class ShowSection(Section):
     """``[show]``: the show's name, frame rate and scene crossfade."""
 
-    name: str = "Untitled show"
+    name: str = Field(
+        "Untitled show",
+        description="the window title; also {show} in post captions and the OSC service name",
+    )
     fps: int = Field(30, ge=1, le=240, description="frames per second the loop paces to")
-    crossfade_seconds: float = Field(2.0, ge=0.0, le=60.0)
+    crossfade_seconds: float = Field(
+        2.0, ge=0.0, le=60.0, description="crossfade between scenes; 0 = cut"
+    )
 
 
 class DisplaySection(Section):
     """``[display]``: where and how the show is drawn."""
 
-    fullscreen: bool = True
-    display: int = Field(0, ge=0, le=15, description="monitor index for fullscreen")
-    vsync: bool = True
-    render_size: Size = (960, 540)
-    window_size: Size = (1280, 720)
-    background: Colour = (0, 0, 0)
-    hide_cursor: bool = True
+    fullscreen: bool = Field(True, description="false = a window (or `run --windowed`)")
+    display: int = Field(
+        0, ge=0, le=15, description="monitor index for fullscreen (or `run --display N`)"
+    )
+    vsync: bool = Field(True, description="sync to the screen's refresh where the driver offers it")
+    render_size: Size = Field(
+        (960, 540),
+        description="the canvas [width, height]; the GPU scales it to the screen with linear "
+        "filtering",
+    )
+    window_size: Size = Field((1280, 720), description="[width, height] when not fullscreen")
+    background: Colour = Field((0, 0, 0), description="[R, G, B] behind letterboxed images")
+    hide_cursor: bool = Field(True, description="hide the mouse pointer in fullscreen")
 
 
 class RuntimeSection(Section):
-    """``[runtime]``: onnxruntime execution providers and CPU threads."""
+    """``[runtime]``: the onnxruntime execution providers and CPU threads."""
 
-    providers: tuple[ProviderName, ...] = Field(("tensorrt", "cuda", "cpu"), min_length=1)
-    cpu_threads: int = Field(0, ge=0, le=256, description="0 = cores - 1, shared by all models")
-    warmup_runs: int = Field(3, ge=0, le=100)
+    providers: tuple[ProviderName, ...] = Field(
+        ("tensorrt", "cuda", "cpu"),
+        min_length=1,
+        description="onnxruntime providers in preference order; the first that really loads "
+        "wins, and the CPU is always the last resort",
+    )
+    cpu_threads: int = Field(
+        0, ge=0, le=256, description="inference threads shared by all models; 0 = cores - 1"
+    )
+    warmup_runs: int = Field(
+        3, ge=0, le=100, description="runs of each model before the first frame"
+    )
 
 
 class GallerySection(Section):
     """``[gallery]``: where revealed images are saved (PNG + JSON to re-render them)."""
 
-    enabled: bool = True
-    folder: Path = Path("../gallery")
+    enabled: bool = Field(True, description="save every revealed image (the rainbow scene)")
+    folder: Path = Field(
+        Path("../gallery"),
+        description="where, relative to the show file: a PNG and a JSON that re-renders it "
+        "(`installation rainbow --from FILE.json`)",
+    )
 
 
 class ModelEntry(Section):
     """``[models.NAME]``: one ONNX file and the contract kind it must follow."""
 
-    path: Path
-    kind: ModelKind
+    path: Path = Field(description="the ONNX file, relative to the show file")
+    kind: ModelKind = Field(description="the model contract the file must follow (checked at load)")
 
 
 def scene_label(name: str | None, kind: str) -> str:
@@ -93,15 +113,30 @@ class SceneSettings(Section):
     model_kind: ClassVar[ModelKind | None] = None
     live_parameters: ClassVar[frozenset[str]] = frozenset()
 
-    kind: str
-    model: str | None = None
-    name: str | None = None
-    duration_seconds: float = Field(
-        0.0, ge=0.0, le=1e7, description="0 = stay until the next scene is asked for"
+    kind: str = Field(description="the scene kind: picks the scene and the keys it takes")
+    model: str | None = Field(
+        None, description="a model from [models] of the kind this scene needs"
     )
-    fit: Fit = "contain"
+    name: str | None = Field(
+        None,
+        description="the scene's name in logs, controls (trigger:NAME, scene:NAME) and OSC; "
+        "unset = its kind",
+    )
+    duration_seconds: float = Field(
+        0.0,
+        ge=0.0,
+        le=1e7,
+        description="hand over to the next scene after this long; 0 = stay until the next "
+        "scene is asked for",
+    )
+    fit: Fit = Field(
+        "contain",
+        description="how an image fills the canvas: contain (letterbox), cover (crop), stretch",
+    )
     show_on_trigger: bool = Field(
-        True, description="a trigger meant for this scene while another is shown switches to it"
+        True,
+        description="a trigger meant for this scene while another is shown switches to it; "
+        "false: the scene works off screen",
     )
     return_after_seconds: float = Field(
         0.0,
@@ -116,48 +151,13 @@ class SceneSettings(Section):
         return scene_label(self.name, self.kind)
 
 
-ActionName = Annotated[
-    str,
-    Field(
-        pattern=r"^(quit|next_scene|previous_scene|blackout|overlay|none|trigger(:.+)?|scene:.+"
-        r"|game:(new|place|left|right|up|down|any|cell:[1-9]))$"
-    ),
-]
-"""A control's action: ``quit``, ``next_scene``, ``previous_scene``, ``blackout``, ``overlay``,
-``trigger`` (the scene on screen), ``trigger:SCENE``, ``scene:SCENE``, ``none`` (unbound), or a
-stage-game control: ``game:place``, ``game:left|right|up|down`` (the cursor), ``game:cell:N``
-(N = 1-9, row by row from the top left, as on a phone keypad), ``game:new``,
-``game:any`` (wakes the attract loop)."""
-
-DEFAULT_KEYS: dict[str, str] = {
-    "escape": "quit",
-    "q": "quit",
-    "right": "next_scene",
-    "n": "next_scene",
-    "left": "previous_scene",
-    "p": "previous_scene",
-    "space": "trigger",
-    "return": "trigger",
-    "b": "blackout",
-    "tab": "overlay",
-}
-DEFAULT_GAMEPAD_BUTTONS: dict[str, str] = {
-    "a": "trigger",
-    "b": "blackout",
-    "start": "next_scene",
-    "dpright": "next_scene",
-    "dpleft": "previous_scene",
-    "back": "overlay",
-}
-
-
 class AxisBinding(Section):
     """A gamepad axis steering one live parameter: [-1, 1] maps linearly onto [low, high]."""
 
     scene: str | None = Field(None, description="scene name or kind; unset = the scene on screen")
-    parameter: str
-    low: float
-    high: float
+    parameter: str = Field(description="a live parameter of that scene")
+    low: float = Field(description="the parameter's value at one end (-1, or 0 for gaze)")
+    high: float = Field(description="the parameter's value at the other end (+1, or 1 for gaze)")
 
 
 class OscBinding(Section):
@@ -168,9 +168,12 @@ class OscBinding(Section):
     arrive are read as ``value * scale + offset`` before the standard address checks them.
     """
 
-    to: str = Field(pattern=r"^(none|/[^\s#*,?\[\]{}]*)$")
-    scale: float = 1.0
-    offset: float = 0.0
+    to: str = Field(
+        pattern=r"^(none|/[^\s#*,?\[\]{}]*)$",
+        description="a standard address (/lava/hue), or none: the address is ignored",
+    )
+    scale: float = Field(1.0, description="numbers are read as value * scale + offset")
+    offset: float = Field(0.0, description="added after scale")
     button: bool = Field(
         False,
         description="a controller's push button: 0 (release) does nothing, and the press's "
@@ -189,39 +192,72 @@ class GazeControls(Section):
     """
 
     point: tuple[str, ...] = Field(
-        (), description="scenes (name or kind) steered by the gaze point; () = the one on screen"
+        (), description="scenes (name or kind) steered by the gaze point; [] = the one on screen"
     )
     steer: bool = Field(True, description="false: the gaze point steers no scene")
-    x: AxisBinding | None = None
-    y: AxisBinding | None = None
-    dwell_seconds: float = Field(2.5, gt=0.0, le=600.0)
-    dwell_radius: float = Field(0.08, gt=0.0, le=1.0)
-    dwell_action: ActionName = "trigger"
-    dwell_cooldown_seconds: float = Field(8.0, ge=0.0, le=3600.0)
+    x: AxisBinding | None = Field(
+        None,
+        description="a live parameter steered by the gaze's x: the screen's left edge maps to "
+        "low, its right edge to high",
+    )
+    y: AxisBinding | None = Field(
+        None,
+        description="a live parameter steered by the gaze's y: the screen's top edge maps to "
+        "low, its bottom edge to high",
+    )
+    dwell_seconds: float = Field(
+        2.5, gt=0.0, le=600.0, description="a look held this long does dwell_action"
+    )
+    dwell_radius: float = Field(
+        0.08, gt=0.0, le=1.0, description="how still a held look is: a share of the screen width"
+    )
+    dwell_action: ActionName = Field("trigger", description="an action (none: nothing)")
+    dwell_cooldown_seconds: float = Field(
+        8.0, ge=0.0, le=3600.0, description="after a dwell, none again for this long"
+    )
 
 
 class ControlsSection(Section):
     """``[controls]``: which key, gamepad button or axis does what (merged over the defaults)."""
 
-    keys: dict[str, ActionName] = Field(default_factory=dict)
-    gamepad_buttons: dict[str, ActionName] = Field(default_factory=dict)
-    gamepad_axes: dict[str, AxisBinding] = Field(default_factory=dict)
+    keys: dict[str, ActionName] = Field(
+        default_factory=dict,
+        description="key name (SDL: space, return, left, f1, a) -> action, laid over the "
+        "default keys; none unbinds",
+    )
+    gamepad_buttons: dict[str, ActionName] = Field(
+        default_factory=dict,
+        description="button name (a, b, x, y, start, back, dpleft ...) -> action, laid over "
+        "the default buttons; none unbinds",
+    )
+    gamepad_axes: dict[str, AxisBinding] = Field(
+        default_factory=dict, description="axis name (leftx, lefty ...) -> the parameter it steers"
+    )
     dead_zone: float = Field(0.2, ge=0.0, lt=1.0, description="axis values below are read as 0")
     kiosk: bool = Field(
         False, description="quit only by holding quit_chord (keys bound to quit do nothing)"
     )
     quit_chord: tuple[str, ...] = Field(
-        ("left ctrl", "left shift", "q"), min_length=1, max_length=5
+        ("left ctrl", "left shift", "q"),
+        min_length=1,
+        max_length=5,
+        description="key names (SDL) held together for quit_hold_seconds to quit; works "
+        "outside kiosk mode too",
     )
-    quit_hold_seconds: float = Field(2.0, ge=0.0, le=30.0)
+    quit_hold_seconds: float = Field(
+        2.0, ge=0.0, le=30.0, description="how long quit_chord is held"
+    )
     osc: dict[str, OscBinding] = Field(
         default_factory=dict, description="OSC addresses of this rig -> standard addresses"
     )
     gaze: GazeControls = GazeControls()
     hotkeys: dict[str, ActionName] = Field(
         default_factory=dict,
-        description="global operator hotkeys (pynput syntax, e.g. '<ctrl>+<alt>+n'): work "
-        "while the show window has no focus",
+        description="global operator hotkeys -> action, none by default. pynput syntax: keys "
+        "joined by +, a character or a named key in <> (<ctrl>, <alt>, <cmd>, <shift>, <f9>, "
+        "<page_up>), with at least one named key other than <shift>. They work while the show "
+        "window has no focus and need a display (X11 on Linux, the Accessibility permission on "
+        "macOS); without one the show runs without them",
     )
 
     def key_actions(self) -> dict[str, str]:
@@ -240,8 +276,8 @@ def _merged(defaults: dict[str, str], overrides: dict[str, str]) -> dict[str, st
 class OscTarget(Section):
     """``[[osc.targets]]``: a peer (lights, sound, stage manager) that hears what the show does."""
 
-    host: str = Field(min_length=1)
-    port: int = Field(ge=1, le=65535)
+    host: str = Field(min_length=1, description="the peer's host name or address")
+    port: int = Field(ge=1, le=65535, description="the peer's UDP port")
 
 
 class OscSection(Section):
@@ -252,14 +288,29 @@ class OscSection(Section):
     default); anyone else's are dropped and counted (``osc_denied``).
     """
 
-    enabled: bool = True
-    host: str = Field("127.0.0.1", min_length=1)
-    port: int = Field(9000, ge=0, le=65535, description="0 = any free port (logged)")
-    allow: tuple[str, ...] = Field(("127.0.0.0/8", "::1"), description="senders let in")
-    rate_limit: float = Field(
-        500.0, gt=0.0, le=1e6, description="datagrams per second one sender may send"
+    enabled: bool = Field(True, description="false (or `run --no-osc`): no OSC in or out")
+    host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="where the server listens; 0.0.0.0 = every interface (the LAN)",
     )
-    rate_burst: int = Field(200, ge=1, le=1_000_000, description="datagrams over the rate")
+    port: int = Field(
+        9000, ge=0, le=65535, description="0 = any free port (logged); or `run --osc-port N`"
+    )
+    allow: tuple[str, ...] = Field(
+        ("127.0.0.0/8", "::1"),
+        description="senders let in: addresses or networks (192.168.1.0/24); datagrams from "
+        "anyone else are dropped and counted (osc_denied)",
+    )
+    rate_limit: float = Field(
+        500.0, gt=0.0, le=1e6, description="datagrams per second one sender (host) may send"
+    )
+    rate_burst: int = Field(
+        200,
+        ge=1,
+        le=1_000_000,
+        description="datagrams a sender may send over the rate; the excess is dropped and counted",
+    )
     max_scheduled: int = Field(
         1024, ge=0, le=100_000, description="bundles with a future timetag held at once"
     )
@@ -268,8 +319,15 @@ class OscSection(Section):
     )
     advertise: bool = Field(False, description="announce _osc._udp over zeroconf (mDNS)")
     service_name: str | None = Field(None, description="zeroconf name; unset = the show's")
-    targets: tuple[OscTarget, ...] = ()
-    heartbeat_seconds: float = Field(1.0, gt=0.0, le=3600.0)
+    targets: tuple[OscTarget, ...] = Field(
+        (), description="peers (lights, sound, stage manager) that hear what the show does"
+    )
+    heartbeat_seconds: float = Field(
+        1.0,
+        gt=0.0,
+        le=3600.0,
+        description="how often /installation/fps and /installation/heartbeat go out",
+    )
 
     @field_validator("allow")
     @classmethod
@@ -285,7 +343,7 @@ class OscSection(Section):
 
 
 class ShowConfig(Section):
-    """A whole show file. ``source`` is the file it came from (set by the loader)."""
+    """A whole show file (``show_schema`` adds the scene kinds' settings)."""
 
     show: ShowSection = ShowSection()
     display: DisplaySection = DisplaySection()
@@ -296,8 +354,12 @@ class ShowConfig(Section):
     posting: PostingSection = PostingSection()
     camera: CameraSection = CameraSection()
     gaze: GazeSection = GazeSection()
-    models: dict[str, ModelEntry] = Field(default_factory=dict)
-    scenes: list[SceneSettings] = Field(min_length=1)
+    models: dict[str, ModelEntry] = Field(
+        default_factory=dict, description="one table per model; scenes name them"
+    )
+    scenes: list[SceneSettings] = Field(
+        min_length=1, description="the playlist, in order; at least one"
+    )
 
 
 def show_schema(scene_settings: Sequence[type[SceneSettings]]) -> type[ShowConfig]:

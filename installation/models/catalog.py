@@ -12,6 +12,8 @@ from installation.models.onnx_runtime import OnnxModel, load_model
 
 log = logging.getLogger(__name__)
 
+TRAIN_AND_EXPORT = "(see README: `installation train ...` then `installation export ...`)"
+
 
 def threads_per_model(runtime: RuntimeSection, model_count: int) -> int:
     """CPU inference threads per session: all sessions together use at most cores - 1."""
@@ -25,6 +27,9 @@ def load_models(entries: Mapping[str, ModelEntry], runtime: RuntimeSection) -> d
     models: dict[str, OnnxModel] = {}
     problems: list[str] = []
     for name, entry in entries.items():
+        if not entry.path.is_file():
+            problems.append(missing_model(name, entry))
+            continue
         try:
             model = load_model(name, entry.path, entry.kind, runtime.providers, threads)
         except ModelError as exc:
@@ -35,6 +40,19 @@ def load_models(entries: Mapping[str, ModelEntry], runtime: RuntimeSection) -> d
     if problems:
         raise ModelError("\n".join(problems) if len(problems) > 1 else problems[0])
     return models
+
+
+def missing_model(name: str, entry: ModelEntry) -> str:
+    """Why a model's file is missing: for a path from a show file, how that path was read
+    (relative to the show file's folder) and where a file of that name is."""
+    if entry.path_origin("path") is None:
+        return (
+            f"Model file {entry.path} (model {name!r}) does not exist. Train and export it "
+            f"{TRAIN_AND_EXPORT}, or fix the path in the show config."
+        )
+    return entry.missing_file(
+        "path", "Model file", entry.path, f"Or train and export it {TRAIN_AND_EXPORT}."
+    )
 
 
 def warm_up(model: OnnxModel, runs: int) -> None:
