@@ -102,10 +102,81 @@ def test_model_that_breaks_the_contract(write_show: ShowWriter, tmp_path: Path) 
     )
 
 
-def test_no_display_without_headless(write_show: ShowWriter, tmp_path: Path) -> None:
+def test_a_display_driver_that_cannot_start_is_an_error(
+    write_show: ShowWriter, tmp_path: Path
+) -> None:
     env = {"SDL_VIDEODRIVER": "x11", "DISPLAY": "", "WAYLAND_DISPLAY": "", "TMPDIR": str(tmp_path)}
     result = run_cli("run", str(write_show(LAVA_SHOW)), "--windowed", env=env)
-    assert_user_error(result, "No display is available", "--headless")
+    assert_user_error(result, "No display found", "SDL_VIDEODRIVER=x11", "--headless")
+    assert_one_paragraph(result)
+
+
+# A kiosk's systemd unit: the environment a system service gets ---------------------------
+
+
+def unit_environment(home: Path) -> dict[str, str]:
+    """What systemd gives a system service (systemd.exec(5)): its own PATH, HOME, LANG and
+    invocation variables; no DISPLAY, WAYLAND_DISPLAY, XDG_RUNTIME_DIR or SDL_VIDEODRIVER."""
+    return {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "INVOCATION_ID": "5f0c1e2d3b4a49588a7b6c5d4e3f2a1b",
+        "JOURNAL_STREAM": "8:24113",
+    }
+
+
+def run_as_unit(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line started as a systemd unit would start it (nothing inherited)."""
+    return subprocess.run(
+        [sys.executable, "-m", "installation", *args],
+        capture_output=True,
+        text=True,
+        env=unit_environment(home),
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_one_paragraph(result: subprocess.CompletedProcess[str]) -> None:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="DISPLAY decides on Linux")
+def test_a_unit_without_a_display_stops_with_one_paragraph(
+    write_show: ShowWriter, tmp_path: Path
+) -> None:
+    result = run_as_unit(tmp_path, "run", str(write_show(LAVA_SHOW)), "--seconds", "1")
+    assert_user_error(
+        result,
+        "error: No display found: DISPLAY and WAYLAND_DISPLAY are unset",
+        "Environment=DISPLAY=:0",
+        "XAUTHORITY=",
+        "user service of the graphical session",
+        "--headless to run without a screen",
+    )
+    assert_one_paragraph(result)  # before the models load: nothing else was logged
+
+
+def test_a_unit_without_a_display_runs_headless(write_show: ShowWriter, tmp_path: Path) -> None:
+    show = str(write_show(LAVA_SHOW))
+    result = run_as_unit(tmp_path, "run", show, "--seconds", "1", "--headless", "--no-osc")
+    assert result.returncode == 0, result.stderr
+    assert "No display found" not in result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="DISPLAY decides on Linux")
+def test_doctor_in_a_unit_without_a_display_is_not_ready(
+    write_show: ShowWriter, tmp_path: Path
+) -> None:
+    result = run_as_unit(tmp_path, "doctor", str(write_show(LAVA_SHOW)))
+    assert result.returncode == 1, result.stdout + result.stderr
+    screen = next(line for line in result.stdout.splitlines() if line.startswith("  screen"))
+    assert "MISSING: No display found" in screen
+    assert "`installation run --headless` works without one" in screen
+    assert "missing" in result.stdout and "a display (" in result.stdout
+    assert "ready to run" not in result.stdout
 
 
 def test_second_instance_on_the_same_display(write_show: ShowWriter, tmp_path: Path) -> None:
@@ -139,6 +210,25 @@ def test_doctor_reports_providers_and_models(write_show: ShowWriter) -> None:
     assert "lava_lamp contract v1 ok" in result.stdout
     assert "warm latency" in result.stdout
     assert "ready to run" in result.stdout
+
+
+def test_doctor_prints_its_sections_and_nothing_else(write_show: ShowWriter) -> None:
+    result = run_cli("doctor", str(write_show(LAVA_SHOW)))
+    assert result.stderr == ""  # no log lines (onnxruntime, model loading) between sections
+    headers = [line for line in result.stdout.splitlines() if not line.startswith("  ")]
+    assert [header.split(" ")[0] for header in headers] == [
+        "Software",
+        "Display",
+        "Execution",
+        "Models",
+        "OSC",
+        "Posting",
+        "Camera",
+        "Summary",
+    ]
+    # The test harness's SDL_VIDEODRIVER=dummy is honoured, and said to show nothing.
+    assert "SDL_VIDEODRIVER=dummy: the show runs, but nothing is visible" in result.stdout
+    assert "gaze                       off in this show ([camera] enabled = false)" in result.stdout
 
 
 def test_doctor_says_what_is_missing(write_show: ShowWriter) -> None:

@@ -1,27 +1,97 @@
-"""``installation doctor``: what this machine has, which providers really run, model health."""
+"""``installation doctor``: what this machine has, which providers really run, model health.
+
+Each section prints its own lines. What the checks log, and what native libraries (onnxruntime,
+OpenCV, SDL) print on stderr while they run, is held back and reported as ``warning`` lines of
+that section: INFO logs are dropped (the section says the same), so the report reads clean.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
+import re
 import socket
 import statistics
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
 from installation.config.schema import ShowConfig
 from installation.errors import InstallationError
 from installation.models import onnx_runtime
-from installation.models.catalog import threads_per_model
-from installation.outputs.display import pygame_versions
+from installation.models.catalog import missing_model, threads_per_model
+from installation.native_stderr import held_native_stderr
+from installation.outputs.sdl import SCREEN_ADVICE, check_screen, pygame_versions
 from installation.scenes.registry import load_show
 
 WARM_RUNS = 20
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_NATIVE_LOG = re.compile(
+    r"\[\s*(?P<level>[VIWEF]|VERBOSE|INFO|DEBUG|WARN|WARNING|ERROR|FATAL)\b[^\]]*\]\s*(?P<text>.*)"
+)
+_QUIET_LEVELS = {"V", "I", "VERBOSE", "INFO", "DEBUG"}
+_DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY")
+
 
 def _line(label: str, value: str) -> None:
     print(f"  {label:<26} {value}")
+
+
+class _HeldWarnings(logging.Handler):
+    """Collects the warnings and errors logged while one doctor section runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _native_lines(printed: list[str]) -> list[str]:
+    """What native libraries printed, without colour codes, log prefixes or their info lines."""
+    lines: list[str] = []
+    for raw in (_ANSI.sub("", line) for line in printed):
+        match = _NATIVE_LOG.search(raw)
+        if match and match["level"] in _QUIET_LEVELS:
+            continue
+        line = (match["text"] if match else raw).strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+@contextmanager
+def _held_output() -> Iterator[list[str]]:
+    """Hold back the block's log records and native stderr; the list gets the warnings."""
+    root = logging.getLogger()
+    handler = _HeldWarnings()
+    handlers, root.handlers = root.handlers, [handler]
+    notes: list[str] = []
+    try:
+        with held_native_stderr() as printed:
+            yield notes
+    finally:
+        root.handlers = handlers
+    native = _native_lines(printed)
+    notes.extend(dict.fromkeys([*handler.lines, *native]))  # in order, once each
+
+
+def _section(check: Callable[[], list[str] | None]) -> list[str]:
+    """Run one section's check with its warnings held back, print them as its last lines, and
+    return what the check returned (what is missing; the usable providers). With ``--debug``
+    nothing is held back: every log line and native message shows where it happens."""
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        return check() or []
+    with _held_output() as notes:
+        missing = check()
+    for note in notes:
+        _line("warning", note)
+    return missing or []
 
 
 def _versions() -> None:
@@ -31,12 +101,29 @@ def _versions() -> None:
     _line("pygame / SDL", f"{pygame_version} / {sdl_version}")
     _line("onnxruntime", f"{onnx_runtime.version()} (package {onnx_runtime._package_name()})")
     _line("cpu cores", str(os.cpu_count()))
-    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    _line("display", display or "none found (use --headless, or run on the screen's session)")
     try:  # the version only: importing torch would take seconds and is not needed here
         _line("torch (training)", metadata.version("torch"))
     except metadata.PackageNotFoundError:
         _line("torch (training)", "not installed: training needs pip install -e '.[train]'")
+
+
+def _display() -> list[str]:
+    """Whether ``installation run`` (without --headless) has a screen to show on here."""
+    print("Display")
+    check = check_screen()
+    if check.problem is not None:
+        headless = "`installation run --headless` works without one"
+        _line("screen", f"MISSING: {check.problem} {SCREEN_ADVICE}; {headless}.")
+        return [f"a display (DISPLAY or WAYLAND_DISPLAY; {headless})"]
+    if check.warning is not None:
+        _line("screen", check.warning)
+        return []
+    driver = f"SDL video driver {check.driver}"
+    where = ", ".join(
+        f"{name}={os.environ[name]}" for name in _DISPLAY_VARIABLES if os.environ.get(name)
+    )
+    _line("screen", f"{driver} ({where})" if where else driver)
+    return []
 
 
 def _providers() -> list[str]:
@@ -65,6 +152,10 @@ def _models(show: Path) -> list[str]:
         return [f"a valid show config ({show})"]
     threads = threads_per_model(config.runtime, len(config.models))
     for name, entry in config.models.items():
+        if not entry.path.is_file():
+            _line(name, f"PROBLEM: {missing_model(name, entry)}")
+            missing.append(f"model {name!r} ({entry.path})")
+            continue
         try:
             model = onnx_runtime.load_model(
                 name, entry.path, entry.kind, config.runtime.providers, threads
@@ -217,9 +308,15 @@ def _camera(show: Path) -> list[str]:
         return []  # already reported with the models
     print(f"Camera and gaze of {show}")
     if not config.camera.enabled:
-        _line("camera", "off ([camera] enabled = false): no gaze")
+        _line("camera", "off ([camera] enabled = false)")
+        _line("gaze", "off in this show ([camera] enabled = false)")
         return []
     camera = config.camera
+    if not config.gaze.enabled:
+        _line("camera", f"{camera.describe}, not opened: nothing in the show uses it")
+        _line("gaze", "off in this show ([gaze] enabled = false)")
+        return []
+    _line("gaze", f"on in this show, from {camera.describe}")
     try:
         reader = open_capture(camera)
         frame = reader.read()
@@ -258,12 +355,13 @@ def _camera(show: Path) -> list[str]:
 
 def run_doctor(show: Path, online: bool = False) -> int:
     """Print the report; exit 0 when the show can run here, 1 when something is missing."""
-    _versions()
-    usable = _providers()
-    missing = _models(show)
-    _osc(show)
-    missing += _posting(show, online)
-    missing += _camera(show)
+    _section(_versions)
+    missing = _section(_display)
+    usable = _section(_providers)
+    missing += _section(lambda: _models(show))
+    _section(lambda: _osc(show))
+    missing += _section(lambda: _posting(show, online))
+    missing += _section(lambda: _camera(show))
     print("Summary")
     if not any(p in usable for p in onnx_runtime.GPU_PROVIDERS):
         _line("GPU", "none usable: models run on the CPU (see the reasons above)")

@@ -46,9 +46,13 @@ def register(sub: SubParsers) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     from installation.app import RunOptions, run_show, with_camera
+    from installation.outputs.sdl import require_screen
     from installation.scenes.registry import load_show
 
     config = with_camera(load_show(args.show), args.camera)
+    # Before the models load: a kiosk unit started without DISPLAY fails in a second, and
+    # does not run invisibly on SDL's offscreen driver (see installation/outputs/sdl.py).
+    require_screen(args.headless)
     options = RunOptions(
         headless=args.headless,
         windowed=args.windowed,

@@ -12,7 +12,7 @@ from installation.models.onnx_runtime import OnnxModel, load_model
 
 log = logging.getLogger(__name__)
 
-TRAIN_AND_EXPORT = "(see README: `installation train ...` then `installation export ...`)"
+TRAIN_AND_EXPORT = "(docs/training.md: `installation train ...` then `installation export ...`)"
 
 
 def threads_per_model(runtime: RuntimeSection, model_count: int) -> int:

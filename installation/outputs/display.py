@@ -1,6 +1,7 @@
-"""The one module that imports pygame's display: the window and the canvas drawn in it.
+"""The window and the canvas drawn in it: SDL's renderer behind the scenes' ``Canvas``.
 
-The window's events (keys, gamepads, close) are read by ``installation.inputs.window``.
+The window's events (keys, gamepads, close) are read by ``installation.inputs.window``; whether
+there is a screen at all is decided by ``installation.outputs.sdl`` (which also imports pygame).
 
 Drawing goes through SDL's renderer (``pygame._sdl2.video``): each model image is uploaded at
 its own size as a texture and the GPU scales it, with linear filtering, straight to its place
@@ -12,7 +13,9 @@ dummy driver and software renderer: same code, no screen.
 Rectangles and thin lines use the renderer's own primitives. Circles, text and thick slanted
 lines are rendered once, white, into a texture that is tinted per call (colour and alpha
 modulation), so a colour or opacity change costs nothing; those textures live in bounded LRU
-caches, because the show runs for weeks and text such as an fps counter changes every frame.
+caches (``outputs/lru_cache.py``), because the show runs for weeks and text such as an fps
+counter changes every frame. Text comes from ``outputs/text.py`` (the bundled font, without its
+kerning); the placement arithmetic is in ``outputs/geometry.py``.
 """
 
 from __future__ import annotations
@@ -20,122 +23,38 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from installation.canvas import Anchor, Colour, Fit, Image, Point, Rect
 from installation.errors import DisplayError
+from installation.outputs.geometry import anchored_rect, disc_coverage, fitted_rect
+from installation.outputs.lru_cache import LruCache
+from installation.outputs.sdl import load_pygame, start_video
+from installation.outputs.text import BundledFont
 
 log = logging.getLogger(__name__)
 
 _BLEND = 1  # SDL_BLENDMODE_BLEND
-_WHITE = (255, 255, 255)
 
 IMAGE_CACHE_SIZE = 16
 """Streaming image textures, one per image size and draw slot (a show uses a handful)."""
 TEXT_CACHE_SIZE = 256
 CIRCLE_CACHE_SIZE = 64
 LINE_CACHE_SIZE = 16
-FONT_CACHE_SIZE = 16
-
-# pygame asks the bundled font for 0.6875 x the requested size, so its line height comes out at
-# about that fraction; dividing by it makes ``size`` the text's height in canvas pixels.
-_BUNDLED_FONT_SCALE = 0.6875
-
-# Where the anchor point sits in a text's box, as fractions of its width and height.
-_ANCHORS: dict[str, tuple[float, float]] = {
-    "topleft": (0.0, 0.0),
-    "top": (0.5, 0.0),
-    "topright": (1.0, 0.0),
-    "left": (0.0, 0.5),
-    "center": (0.5, 0.5),
-    "right": (1.0, 0.5),
-    "bottomleft": (0.0, 1.0),
-    "bottom": (0.5, 1.0),
-    "bottomright": (1.0, 1.0),
-}
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class LruCache(Generic[K, V]):
-    """A mapping bounded to ``capacity`` entries: adding one more drops the least recently used."""
-
-    def __init__(self, capacity: int) -> None:
-        if capacity < 1:
-            raise ValueError(f"an LRU cache needs a capacity of at least 1, not {capacity}")
-        self.capacity = capacity
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self.capacity:
-            self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 def _opacity(alpha: float) -> int:
     return round(min(alpha, 1.0) * 255)
 
 
-def disc_coverage(radius: float, width: int = 0) -> NDArray[np.uint8]:
-    """Anti-aliased coverage (0-255) of a disc, or a ring ``width`` wide, centred in a square.
-
-    The square is ``2 * ceil(radius) + 2`` pixels wide, its centre the circle's centre; each
-    pixel's value is the share of it inside the shape, estimated from its centre's distance.
-    """
-    side = 2 * math.ceil(radius) + 2
-    offsets = np.arange(side, dtype=np.float32) + 0.5 - side / 2
-    distance = np.hypot(offsets[:, None], offsets[None, :])
-    cover = np.clip(radius + 0.5 - distance, 0.0, 1.0)
-    if 0 < width < radius:
-        cover = np.minimum(cover, np.clip(distance - (radius - width) + 0.5, 0.0, 1.0))
-    coverage: NDArray[np.uint8] = (cover * 255 + 0.5).astype(np.uint8)
-    return coverage
-
-
-def _pygame() -> Any:
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
-    import pygame._sdl2.video
-
-    return pygame
-
-
 def _centred_on(display: int) -> int:
     """SDL_WINDOWPOS_CENTERED_DISPLAY(display)."""
     return 0x2FFF0000 | display
-
-
-def fitted_rect(
-    image_size: tuple[int, int], canvas_size: tuple[int, int], fit: Fit
-) -> tuple[int, int, int, int]:
-    """(x, y, width, height) of an image of (width, height) placed on the canvas by ``fit``."""
-    iw, ih = image_size
-    cw, ch = canvas_size
-    if fit == "stretch":
-        return 0, 0, cw, ch
-    scale = min(cw / iw, ch / ih) if fit == "contain" else max(cw / iw, ch / ih)
-    w, h = max(1, round(iw * scale)), max(1, round(ih * scale))
-    return (cw - w) // 2, (ch - h) // 2, w, h
 
 
 class PygameDisplay:
@@ -162,14 +81,14 @@ class PygameDisplay:
         self._window_size = window_size
         self._hide_cursor = hide_cursor
         self._title = title
-        self._pg = _pygame()
+        self._pg = load_pygame()
         self._window: Any = None
         self._renderer: Any = None
         self._textures: LruCache[tuple[int, int, int], Any] = LruCache(IMAGE_CACHE_SIZE)
         self._text_textures: LruCache[tuple[str, int], Any] = LruCache(TEXT_CACHE_SIZE)
         self._circle_textures: LruCache[tuple[int, int], Any] = LruCache(CIRCLE_CACHE_SIZE)
         self._line_textures: LruCache[int, Any] = LruCache(LINE_CACHE_SIZE)
-        self._fonts: LruCache[int, Any] = LruCache(FONT_CACHE_SIZE)
+        self._font = BundledFont()
         self._draws = 0
         self.driver = ""
 
@@ -188,20 +107,11 @@ class PygameDisplay:
 
     def open(self) -> None:
         pg = self._pg
-        if self.headless:
-            os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ.setdefault("SDL_RENDER_SCALE_QUALITY", "linear")
         # Draw calls render when made, not when presented: the frame loop draws, waits for the
         # deadline, then presents, so presenting must be cheap and the same every frame.
         os.environ.setdefault("SDL_RENDER_BATCHING", "0")
-        try:
-            pg.display.init()
-        except pg.error as exc:
-            raise DisplayError(
-                f"No display is available ({exc}). Run on a machine with a screen (check DISPLAY "
-                "or WAYLAND_DISPLAY), or add --headless to run without a window."
-            ) from exc
-        self.driver = pg.display.get_driver()
+        self.driver = start_video(headless=self.headless)
         sizes = [self._render_size] if self.headless else pg.display.get_desktop_sizes()
         if self.display_index >= len(sizes):
             pg.display.quit()
@@ -400,26 +310,13 @@ class PygameDisplay:
         key = (text, size)
         texture = self._text_textures.get(key)
         if texture is None:
-            # SDL_ttf refuses NUL characters; anything else it cannot show becomes a box.
-            surface = self._font(size).render(text.replace("\0", " "), True, _WHITE)
+            surface = self._font.render(text, size)
             texture = self._pg._sdl2.video.Texture.from_surface(self._renderer, surface)
             texture.blend_mode = _BLEND
             self._text_textures.put(key, texture)
-        w, h = texture.width, texture.height
-        fx, fy = _ANCHORS[anchor]
         texture.color = colour
         texture.alpha = _opacity(alpha)
-        texture.draw(dstrect=(round(position[0] - fx * w), round(position[1] - fy * h), w, h))
-
-    def _font(self, size: int) -> Any:
-        font = self._fonts.get(size)
-        if font is None:
-            if not self._pg.font.get_init():
-                self._pg.font.init()
-            # None is pygame's bundled font: the same letters on every machine, no font lookup.
-            font = self._pg.font.Font(None, max(1, round(size / _BUNDLED_FONT_SCALE)))
-            self._fonts.put(size, font)
-        return font
+        texture.draw(dstrect=anchored_rect(position, (texture.width, texture.height), anchor))
 
     def _white_texture(self, coverage: NDArray[np.uint8]) -> Any:
         """A texture of white pixels whose alpha is ``coverage`` (rows x columns)."""
@@ -439,7 +336,7 @@ class PygameDisplay:
             "text": len(self._text_textures),
             "circle": len(self._circle_textures),
             "line": len(self._line_textures),
-            "font": len(self._fonts),
+            "font": len(self._font),
         }
 
     def present(self) -> None:
@@ -472,9 +369,3 @@ def opened(display: PygameDisplay) -> Iterator[PygameDisplay]:
         yield display
     finally:
         display.close()
-
-
-def pygame_versions() -> tuple[str, str]:
-    """(pygame, SDL) versions, for ``installation doctor``."""
-    pg = _pygame()
-    return str(pg.version.ver), ".".join(map(str, pg.get_sdl_version()))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from installation.canvas import Fit
-from installation.outputs.display import PygameDisplay, fitted_rect, opened
+from installation.outputs.display import PygameDisplay, opened
+from installation.outputs.geometry import fitted_rect
 
 BACKGROUND = (10, 20, 30)
 ORANGE = (200, 100, 50)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import numpy as np
 import pygame
@@ -11,15 +12,15 @@ import pytest
 from installation.canvas import Anchor
 from installation.outputs.display import (
     CIRCLE_CACHE_SIZE,
-    FONT_CACHE_SIZE,
     IMAGE_CACHE_SIZE,
     LINE_CACHE_SIZE,
     TEXT_CACHE_SIZE,
-    LruCache,
     PygameDisplay,
-    disc_coverage,
     opened,
 )
+from installation.outputs.geometry import disc_coverage
+from installation.outputs.lru_cache import LruCache
+from installation.outputs.text import FONT_CACHE_SIZE
 
 BACKGROUND = (10, 20, 30)
 ORANGE = (200, 100, 50)
@@ -280,6 +281,47 @@ def test_empty_text_and_nul_characters_are_harmless(display: PygameDisplay) -> N
     assert not ink(display.snapshot()).any()
     display.draw_text("a\0b", (20, 30), WHITE)
     assert ink(display.snapshot()).any()
+
+
+# Letter spacing ---------------------------------------------------------------------------
+
+HEADLINE = 77  # the stage game's headline on a 1080-line screen: round(1080 / 14)
+
+
+def letter_gaps(screen: PygameDisplay, text: str) -> list[int]:
+    """The blank columns between the letters of ``text`` drawn at headline size, left to right
+    (a letter is a run of columns with ink; faint anti-aliased edges do not count)."""
+    screen.clear(BACKGROUND)
+    screen.draw_text(text, (10, 10), WHITE, size=HEADLINE)
+    strong = np.abs(screen.snapshot().astype(int) - BACKGROUND).max(axis=-1) > 100
+    columns = [*strong.any(axis=0).tolist(), False]
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for x, inked in enumerate(columns):
+        if inked and start is None:
+            start = x
+        elif not inked and start is not None:
+            runs.append((start, x))
+            start = None
+    assert len(runs) == len(text), f"{text!r}: letters touch or break apart ({runs})"
+    return [right[0] - left[1] for left, right in pairwise(runs)]
+
+
+@pytest.mark.parametrize("word", ["button", "play", "little", "settle"])
+def test_letters_are_spaced_by_their_own_sides_not_by_pairs(word: str) -> None:
+    """Even spacing, as type is spaced: the blank between two letters is the first one's right
+    side plus the second one's left side, each measured next to an "n". The bundled font's
+    kerning table breaks that: it widens "ut", "tt", "la" and not "to", "ay" ("bu t t on",
+    "pl a y")."""
+    with opened(PygameDisplay((400, 110), headless=True)) as screen:
+        gaps = letter_gaps(screen, word)
+        nn = letter_gaps(screen, "nn")[0]
+        expected = [
+            letter_gaps(screen, left + "n")[0] + letter_gaps(screen, "n" + right)[0] - nn
+            for left, right in pairwise(word)
+        ]
+    off = [g - e for g, e in zip(gaps, expected, strict=True)]
+    assert max(map(abs, off)) <= 1, f"{word!r}: gaps {gaps}, from the letters' sides {expected}"
 
 
 # Alpha 0 and caches -----------------------------------------------------------------------
