@@ -249,8 +249,8 @@ def load_model(
     if not path.is_file():
         raise ModelError(
             f"Model file {path} (model {name!r}) does not exist. Train and export it "
-            f"(docs/training.md: `installation train ...` then `installation export ...`), or fix the "
-            f"path in the show config."
+            "(docs/training.md: `installation train ...` then `installation export ...`), "
+            "or fix the path in the show config."
         )
     choice = choose_providers(providers)
     _report_skipped(choice)
