@@ -7,9 +7,10 @@ smooths the point (One Euro) and posts events: ``GazeSeen`` for the operator ove
 ``[controls.gaze]`` makes of the point (``gaze_coupling.py``). Nothing else: it never calls
 scenes, and camera frames never leave memory.
 
-States: ``no_camera``; ``no_face`` (nobody for ``lost_seconds``); ``uncalibrated`` (eyes are
-seen but the show has no gaze model yet: ``installation calibrate``); ``tracking`` with a
-confidence from how much of the face and eyes was found.
+States: ``no_camera`` (posted at start, so the overlay says so from the first frame, and
+again when the camera is lost); ``no_face`` (nobody for ``lost_seconds``); ``uncalibrated``
+(eyes are seen but the show has no gaze model yet: ``installation calibrate``); ``tracking``
+with a confidence from how much of the face and eyes was found.
 """
 
 from __future__ import annotations
@@ -198,6 +199,10 @@ class GazeInput(InputSource):
                 raise InputError(problem)
         self._post = post
         self._stop.clear()
+        # Until the camera delivers there is no camera: the operator's panel says so from the
+        # show's first frame (later states are posted as they change, and with each frame).
+        self._set_state("no_camera")
+        post(GazeSeen("no_camera"))
         self._camera = CameraThread(
             self._opener,
             self.camera_settings.describe,
