@@ -7,9 +7,10 @@ rainbow in the gallery and its post in the outbox (sent).
 
 ``latency``: the same show with two players (``opponent = "human"``) and a short rainbow hold;
 an OSC client plays ``--games`` (30) seeded random games through ``/game/new`` and
-``/game/move``; ``timings_ms.game_over_to_frame`` is from the move that ends a game to the
-present of the first frame of its rainbow. Run twice (``--repeat 2``): the same move sequences
-must give byte-identical rainbow PNGs.
+``/game/move``, each after the last one's result card (``result_seconds``, 4 s: presses during
+it are not played); ``timings_ms.game_over_to_frame`` is from the move that ends a game to the
+present of the first frame of its rainbow (the cut to it starts then, under the result card).
+Run twice (``--repeat 2``): the same move sequences must give byte-identical rainbow PNGs.
 
     python benchmarks/game_show.py attract --seconds 600 --json benchmarks/results/game_attract.json
     python benchmarks/game_show.py latency --games 30 --repeat 2
@@ -127,7 +128,7 @@ def random_games(count: int, seed: int) -> list[list[int]]:
 
 
 def latency(games: list[list[int]]) -> dict[str, Any]:
-    seconds = 15.0 + 4.2 * len(games)  # start-up counts in the show's seconds
+    seconds = 15.0 + 5.2 * len(games)  # start-up counts in the show's seconds
     with tempfile.TemporaryDirectory(prefix="game_latency_") as name:
         folder = Path(name)
         with ShowProcess(show_copy(folder, human=True), seconds, folder) as show:
@@ -138,7 +139,9 @@ def latency(games: list[list[int]]) -> dict[str, Any]:
                     for cell in sequence:
                         time.sleep(0.08)
                         sock.sendto(encode("/game/move", cell), ("127.0.0.1", show.port))
-                    time.sleep(3.3)  # the rainbow (hold 2 s), the way back to the game
+                    # The result card's 4 s (over the rainbow, held 2 s, and over the game
+                    # back on screen: presses then are not played), then a new game.
+                    time.sleep(4.3)
             code, stats = show.finish(timeout=seconds + 120)
         rainbows = gallery(folder)
     counters = stats.get("counters", {})

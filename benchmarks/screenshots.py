@@ -123,8 +123,8 @@ def _gallery_with_visitor(folder: Path) -> Path:
     """A copy of the gallery show whose camera is a synthetic visitor's video (looped) and
     whose gaze model is fitted on a synthetic calibration recording."""
     import numpy as np
+    from gaze import GEOMETRY, fitted_model  # benchmarks/gaze.py, beside this script
 
-    from benchmarks.gaze import GEOMETRY, fitted_model
     from tests.synthetic_gaze import SyntheticCamera, write_video
 
     model = fitted_model(folder, seed=21)

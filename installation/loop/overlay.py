@@ -5,6 +5,10 @@ a sparkline of the last frame intervals (late ones in a warning colour, a faint 
 frame budget), the execution provider of each model, and the last input the show received.
 With a camera, a second panel in the top-right corner shows the camera's view with the face
 and eyes found, the gaze state, and a ring where the visitor looks (``gaze_panel.py``).
+Neither covers what the show keeps clear (``Scene.keep_clear``, ``Card.keep_clear``: the stage
+game's headline, a game's result card over its rainbow): a panel takes the first corner free of
+it (the stats panel the top left, then the bottom left; the camera panel the top right, then
+the bottom right; then the other side).
 It draws only through ``Canvas`` calls, scaled to the canvas height, so it reads the same at
 960x540 and at 1920x1080; its memory is fixed (a ring buffer of intervals), and ``draw`` costs
 a handful of canvas calls: bars of equal height are merged into one rectangle.
@@ -13,11 +17,12 @@ a handful of canvas calls: bars of equal height are merged into one rectangle.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from installation.canvas import Canvas, Colour
+from installation.canvas import Canvas, Colour, Rect
 from installation.events import DeviceChanged, Event, GazeSeen, InputReceived
 from installation.loop.gaze_panel import draw_camera, draw_point
 
@@ -33,6 +38,9 @@ LATE_FACTOR = 1.5
 """A frame is late when its interval exceeds this times the frame budget (as in the stats)."""
 
 _REFERENCE_HEIGHT = 540  # the panel's sizes below are canvas pixels at this canvas height
+Corner = Literal["topleft", "bottomleft", "topright", "bottomright"]
+STATS_CORNERS: tuple[Corner, ...] = ("topleft", "bottomleft", "topright", "bottomright")
+CAMERA_CORNERS: tuple[Corner, ...] = ("topright", "bottomright", "topleft", "bottomleft")
 _FPS_WINDOW_MS = 1000.0
 _LONGEST_INPUT = 34  # characters of an input's description before it is cut short
 
@@ -52,6 +60,34 @@ def _age(seconds: float) -> str:
 def _short_provider(provider: str) -> str:
     name = provider.removesuffix("ExecutionProvider")
     return name or provider
+
+
+def _overlap(a: Rect, b: Rect) -> float:
+    """The area two rectangles share (0 when they only touch)."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0.0, width) * max(0.0, height)
+
+
+def place(
+    panel: tuple[float, float],
+    canvas: tuple[int, int],
+    margin: float,
+    corners: Sequence[Corner],
+    keep_clear: Sequence[Rect] = (),
+) -> Rect:
+    """A panel's rectangle in the first of ``corners`` where it covers nothing in
+    ``keep_clear``; where every corner covers something, the corner that covers least."""
+    width, height = panel
+    boxes: list[Rect] = []
+    for corner in corners:
+        x = margin if corner.endswith("left") else canvas[0] - width - margin
+        y = margin if corner.startswith("top") else canvas[1] - height - margin
+        box = (x, y, width, height)
+        if not any(_overlap(box, rect) > 0 for rect in keep_clear):
+            return box
+        boxes.append(box)
+    return min(boxes, key=lambda box: sum(_overlap(box, rect) for rect in keep_clear))
 
 
 def _fps(intervals: NDArray[np.float64]) -> float | None:
@@ -148,7 +184,8 @@ class StatsOverlay:
             return "none yet"
         return f"{self._last_input}, {_age(now - self._last_input_at)}"
 
-    def draw(self, canvas: Canvas, now: float) -> None:
+    def draw(self, canvas: Canvas, now: float, keep_clear: Sequence[Rect] = ()) -> None:
+        """The panels, clear of ``keep_clear`` (what the scenes on screen keep clear)."""
         if not self.visible:
             return
         u = canvas.size[1] / _REFERENCE_HEIGHT
@@ -158,8 +195,10 @@ class StatsOverlay:
         spark_height = 40 * u
         rows = len(self.providers) + 1
         height = pad + big + 8 * u + spark_height + 6 * u + small + 8 * u + rows * (small + 4 * u)
-        left = top = 12 * u
-        canvas.draw_rect((left, top, width, height), PANEL, alpha=PANEL_ALPHA)
+        margin = 12 * u
+        panel = place((width, height), canvas.size, margin, STATS_CORNERS, keep_clear)
+        left, top = panel[0], panel[1]
+        canvas.draw_rect(panel, PANEL, alpha=PANEL_ALPHA)
         x = left + pad
         inner = width - 2 * pad
         y = top + pad
@@ -192,8 +231,8 @@ class StatsOverlay:
             y += small + 4 * u
         canvas.draw_text(f"input: {self.last_input(now)}", (x, y), TEXT, size=small)
         if self._gaze is not None:
-            camera_width = 200 * u
-            box = (canvas.size[0] - camera_width - left, top, camera_width, 172 * u)
+            clear = [*keep_clear, panel]
+            box = place((200 * u, 172 * u), canvas.size, margin, CAMERA_CORNERS, clear)
             draw_camera(canvas, self._gaze, box)
             draw_point(canvas, self._gaze)
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from installation.canvas import Canvas
+from installation.canvas import Canvas, Rect
 from installation.events import (
     DeviceChanged,
     Event,
@@ -44,6 +44,10 @@ class Stage(Protocol):
 
     def draw(self, canvas: Canvas) -> None: ...
 
+    def keep_clear(self, size: tuple[int, int]) -> Sequence[Rect]:
+        """Where the overlay must not draw (headlines, a result card over the rainbow)."""
+        ...
+
 
 class Overlay(Protocol):
     """Drawn over the stage when visible (the stats overlay)."""
@@ -56,7 +60,7 @@ class Overlay(Protocol):
 
     def saw(self, events: Sequence[Event], now: float) -> None: ...
 
-    def draw(self, canvas: Canvas, now: float) -> None: ...
+    def draw(self, canvas: Canvas, now: float, keep_clear: Sequence[Rect] = ()) -> None: ...
 
 
 class FrameCapture(Protocol):
@@ -129,7 +133,8 @@ class FrameRunner:
                 self.stats.time("frame_capture", (time.perf_counter() - grab_start) * 1000.0)
                 self.stats.count("frames_captured")
             if self.overlay is not None and self.overlay.visible:
-                self.overlay.draw(self.screen, now)
+                keep_clear = self.stage.keep_clear(self.screen.size)
+                self.overlay.draw(self.screen, now, keep_clear)
             pacer.worked(self.clock.now() - work_start)
             cpu_seconds = time.thread_time() - cpu_start
             if last_present is not None:

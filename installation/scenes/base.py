@@ -4,16 +4,18 @@ A scene is activated (starts its model work), updated once per frame with the ti
 events meant for it, drawn onto a ``Canvas``, and deactivated. Scenes never import pygame or
 onnxruntime: they draw on ``installation.canvas.Canvas`` and run an
 ``installation.models.base.Model``. No method here may wait: ``activate`` and ``deactivate``
-start and signal workers, they never join them.
+start and signal workers, they never join them. A scene may also show a ``Card`` over
+everything on screen, which the director keeps drawing for a while after it cuts away from
+the scene (a game's result card over the rainbow that game made).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-from installation.canvas import Canvas
+from installation.canvas import Canvas, Rect
 from installation.config.schema import SceneSettings
 from installation.events import Event
 from installation.models.sequence_worker import SequenceSource
@@ -22,6 +24,27 @@ T = TypeVar("T")
 S = TypeVar("S", bound=SceneSettings)
 SequenceFactory = Callable[[Callable[[int], T], str], SequenceSource[T]]
 """Makes a ``SequenceSource`` for a producer: threaded when live, inline when rendering."""
+
+
+class Card(Protocol):
+    """Something a scene shows over whatever is on screen, for a while (``Scene.card``).
+
+    It is drawn from show time alone: the scene that left it may be off screen and no longer
+    updated. It fades itself; from ``until`` on it draws nothing.
+    """
+
+    @property
+    def until(self) -> float:
+        """When (show clock) the card is gone: nothing is drawn from then on."""
+        ...
+
+    def draw(self, canvas: Canvas, now: float) -> None:
+        """Draw the card as it looks at ``now`` over whatever the canvas shows."""
+        ...
+
+    def keep_clear(self, size: tuple[int, int]) -> Sequence[Rect]:
+        """What of the card no overlay may cover on a canvas of ``size`` (``Scene.keep_clear``)."""
+        ...
 
 
 class Scene(ABC, Generic[S]):
@@ -63,6 +86,22 @@ class Scene(ABC, Generic[S]):
     def busy(self) -> bool:
         """True while work asked of it off screen is unfinished (a reveal being generated)."""
         return False
+
+    def keep_clear(self, size: tuple[int, int]) -> Sequence[Rect]:
+        """Where on a canvas of ``size`` the scene shows what no overlay may cover (a
+        headline): rectangles in canvas pixels, read each frame the overlay is open."""
+        return ()
+
+    def card(self) -> Card | None:
+        """What the scene shows over everything on screen now (a game's result card), or None.
+
+        The director asks each frame the scene is drawn, draws the card last (over the scenes
+        and their crossfade) and keeps drawing the last one it got after it cuts away from
+        the scene, until the card's ``until``: a card outlives the cut (the rainbow comes at
+        once; the game's result stays readable over it). The card draws from show time alone:
+        a scene cut away from is no longer updated.
+        """
+        return None
 
     @abstractmethod
     def update(self, now: float, events: Sequence[Event]) -> None:

@@ -12,6 +12,9 @@ background, and when its settings say ``show_on_trigger`` it switches to it (and
 ``SetParameter`` is validated against the scene's settings (type, range, live or not); a bad
 value is refused with an ``EventRefused`` output event, never applied.
 
+Cards (``Scene.card``, ``cards.py``: a game's result card) are drawn last, over the scenes and
+their crossfade, and outlive a cut: over the rainbow of the game that just ended.
+
 Nothing here waits: activating starts workers, deactivating only signals them.
 """
 
@@ -24,7 +27,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from installation.canvas import Canvas, Colour
+from installation.canvas import Canvas, Colour, Rect
 from installation.events import (
     Blackout,
     Event,
@@ -48,6 +51,7 @@ from installation.events import (
     Trigger,
 )
 from installation.scenes.base import Scene
+from installation.scenes.cards import Cards
 from installation.throttled_log import ThrottledLog
 
 log = logging.getLogger(__name__)
@@ -82,6 +86,7 @@ class Director:
         self._fade_started: float | None = None
         self._background: set[int] = set()
         self._return_to: tuple[int, float] | None = None
+        self._cards = Cards()
         self._blackout_on = False
         self._blackout_level = 0.0
         self._now = 0.0
@@ -125,6 +130,7 @@ class Director:
             self.scenes[index].deactivate()
         self._background.clear()
         self._incoming = self._fade_started = None
+        self._cards.clear()
 
     def find(self, target: str) -> int | None:
         """Index of the scene named ``target`` (its name first, then its kind)."""
@@ -154,6 +160,7 @@ class Director:
         self._handle_inbox(now)
         self._finish_fade(now)
         self._let_go_of_background()
+        self._cards.update(self._drawn(), now)
         self._fade_blackout(elapsed)
 
     def _handle(self, event: Event, now: float, routed: dict[int, list[Event]]) -> None:
@@ -365,7 +372,19 @@ class Director:
             return 1.0
         return min(1.0, (self._now - self._fade_started) / self.crossfade_seconds)
 
+    def _drawn(self) -> list[tuple[int, Scene[Any]]]:
+        """The scenes drawn now, bottom first: the current one, and the incoming once fading."""
+        fading = self._incoming is not None and self._fade_started is not None
+        indices = [self.index, self._incoming] if fading else [self.index]
+        return [(index, self.scenes[index]) for index in indices if index is not None]
+
     # draw ----------------------------------------------------------------------------------
+
+    def keep_clear(self, size: tuple[int, int]) -> list[Rect]:
+        """What the scenes drawn now and the cards over them keep clear of overlays (headlines,
+        a result card) on a canvas of ``size``."""
+        scenes = [rect for _, scene in self._drawn() for rect in scene.keep_clear(size)]
+        return scenes + self._cards.keep_clear(size)
 
     def draw(self, canvas: Canvas) -> None:
         canvas.clear(self.background)
@@ -374,6 +393,7 @@ class Director:
         self.current.draw(canvas, 1.0)
         if self._incoming is not None and self._fade_started is not None:
             self.scenes[self._incoming].draw(canvas, self._fade_fraction())
+        self._cards.draw(canvas, self._now)
         if self._blackout_level > 0.0:
             width, height = canvas.size
             canvas.draw_rect((0, 0, width, height), (0, 0, 0), alpha=self._blackout_level)

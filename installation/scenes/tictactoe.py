@@ -3,10 +3,15 @@
 Players move with gamepads (the d-pad moves a preview of their mark, A places it), the
 keyboard (1-9 place directly, arrows and Enter like a d-pad) or OSC (``/game/move i``,
 ``/game/new``). Left alone for ``idle_seconds``, the scene plays agent against agent as an
-attract loop; the first press from anyone starts a real game. When a game ends the scene
-posts ``GameOver`` with a seed derived from the move sequence (the same game, the same
-rainbow); the director turns it into a trigger for the rainbow scene, which cuts to it, and
-``return_after_seconds`` of the rainbow scene brings the game back.
+attract loop; the first press from anyone starts a real game and plays that press (the cell,
+or the mark at the cursor). When a game ends the scene posts ``GameOver`` with a seed derived
+from the move sequence (the same game, the same rainbow); the director turns it into a trigger
+for the rainbow scene, which cuts to it as soon as its image is ready, and
+``return_after_seconds`` of the rainbow scene brings the game back. The result card (the
+headline and the result, ``tictactoe_card.py``) is the scene's ``card``: the director draws it
+over the board, then over the rainbow, ``result_seconds`` from the game's end. The headline
+keeps a band across the top of the screen (``keep_clear``): the operator's overlay goes
+elsewhere.
 """
 
 from __future__ import annotations
@@ -19,11 +24,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from installation.canvas import Canvas, Colour, Point
+from installation.canvas import Canvas, Colour, Point, Rect
 from installation.config.schema import Colour as ColourField
 from installation.config.schema import SceneSettings
 from installation.events import Event, GameFinished, GameInput, GameOver, GameStarted
-from installation.scenes.base import Scene
+from installation.scenes.base import Card, Scene
 from installation.scenes.tictactoe_agent import QTable, load_table
 from installation.scenes.tictactoe_board import (
     EMPTY,
@@ -37,6 +42,7 @@ from installation.scenes.tictactoe_board import (
     winner,
     winning_line,
 )
+from installation.scenes.tictactoe_card import ResultCard, headline_band, headline_place
 
 Mode = Literal["attract", "playing", "result"]
 MARKS = {X: "X", O: "O"}
@@ -113,6 +119,7 @@ class TicTacToeScene(Scene[TicTacToeSettings]):
         self._next_move_at = 0.0
         self._result_until = 0.0
         self.result = ""
+        self._card: ResultCard | None = None
 
     # Scene contract --------------------------------------------------------------------
 
@@ -124,11 +131,23 @@ class TicTacToeScene(Scene[TicTacToeSettings]):
 
     def reset(self, now: float) -> None:
         self._new_game("attract", now)
+        self._card = None
+
+    def card(self) -> Card | None:
+        """The result card, from the game's end until it has faded out."""
+        return self._card
+
+    def keep_clear(self, size: tuple[int, int]) -> list[Rect]:
+        """The headline's band across the top (the whole width: any headline fits in it, and
+        an overlay placed clear of it does not move as the headline changes)."""
+        return [headline_band(size)]
 
     def update(self, now: float, events: Sequence[Event]) -> None:
         for event in events:
             if isinstance(event, GameInput):
                 self._input(event, now)
+        if self._card is not None and now >= self._card.until:
+            self._card = None
         if self.mode == "result":
             if now >= self._result_until:
                 self._new_game("attract" if self._idle(now) else "playing", now)
@@ -149,11 +168,17 @@ class TicTacToeScene(Scene[TicTacToeSettings]):
 
     def _input(self, event: GameInput, now: float) -> None:
         self._last_input = now
+        if self.mode == "result":
+            # The result card stays its result_seconds (over the rainbow): a press only tells
+            # the scene that someone is there, so a real game follows, not the attract loop.
+            return
         if self.mode != "playing" or event.action == "new":
-            # The first press from anyone starts a real game (it plays nothing itself).
+            # The first press from anyone starts a real game, and plays what it says: a cell,
+            # the place-mark button (the centre), a cursor move. ``new`` and ``any`` only start.
             self._new_game("playing", now)
             self._emit(GameStarted(self.name, event.source))
-            return
+            if event.action in ("new", "any"):
+                return
         if event.action in STEPS:
             dx, dy = STEPS[event.action]
             column, row = self.cursor % 3, self.cursor // 3
@@ -233,6 +258,9 @@ class TicTacToeScene(Scene[TicTacToeSettings]):
             )
         self.mode = "result"
         self._result_until = now + self.settings.result_seconds
+        if self.settings.result_seconds > 0:
+            headline = "A rainbow is born"
+            self._card = ResultCard(headline, self.result, self._result_until, self.settings.text)
 
     # Drawing --------------------------------------------------------------------------
 
@@ -277,31 +305,17 @@ class TicTacToeScene(Scene[TicTacToeSettings]):
             start = self._centre(line[0], left, top, cell)
             end = self._centre(line[2], left, top, cell)
             canvas.draw_line(start, end, s.text, alpha=alpha, width=thick * 3)
-        canvas.draw_text(
-            self._headline(),
-            (width / 2, height * 0.06),
-            s.text,
-            size=max(16, round(height / 14)),
-            alpha=alpha,
-            anchor="top",
-        )
-        if self.mode == "result" and self.result:
-            box = (width * 0.2, height * 0.42, width * 0.6, height * 0.16)
-            canvas.draw_rect(box, (0, 0, 0), alpha=alpha * 0.8)
+        if self._card is None:  # the result card has a headline of its own
+            top, text = headline_place(height)
             canvas.draw_text(
-                self.result,
-                (width / 2, height / 2),
-                s.text,
-                size=max(18, round(height / 11)),
-                alpha=alpha,
-                anchor="center",
+                self._headline(), (width / 2, top), s.text, size=text, alpha=alpha, anchor="top"
             )
 
     def _headline(self) -> str:
         if self.mode == "attract":
             return "Press any button to play"
         if self.mode == "result":
-            return "A rainbow is born"
+            return "Game over"  # (a game without a card: result_seconds = 0)
         mark = MARKS[to_move(self.board)]
         if self._agent_turn():
             return f"The machine plays {mark}"

@@ -7,7 +7,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from installation.events import DeviceChanged, InputReceived, NextScene, Trigger
+from installation.events import DeviceChanged, GazeSeen, InputReceived, NextScene, Trigger
 from installation.loop.overlay import BAR, BUDGET_LINE, PANEL, WARNING, StatsOverlay
 from installation.outputs.display import PygameDisplay, opened
 from tests.fakes import Drawn, RecordingCanvas
@@ -324,3 +324,17 @@ def test_warm_up_draws_once_and_leaves_the_overlay_hidden() -> None:
     canvas.clear((0, 0, 0))
     overlay.draw(canvas, 1.0)
     assert canvas.drawn == []
+
+
+def test_the_panels_move_clear_of_what_the_scenes_keep_clear() -> None:
+    overlay = visible_overlay()
+    overlay.saw([GazeSeen("no_camera")], 0.0)
+    canvas = RecordingCanvas((960, 540))
+    overlay.draw(canvas, 0.0, keep_clear=[(0.0, 0.0, 960.0, 80.0)])  # a headline's band
+    stats, camera = [d.geometry[0] for d in canvas.of("rect") if d.colour == PANEL][:2]
+    assert stats[0] == 12 and stats[1] + stats[3] == 540 - 12  # bottom left
+    assert camera[0] + camera[2] == 960 - 12 and camera[1] + camera[3] == 540 - 12
+    canvas = RecordingCanvas((960, 540))
+    overlay.draw(canvas, 0.0, keep_clear=[(0.0, 0.0, 960.0, 540.0)])  # nowhere is free
+    stats, camera = [d.geometry[0] for d in canvas.of("rect") if d.colour == PANEL][:2]
+    assert stats[:2] == (12, 12) and camera[0] + camera[2] == 960 - 12  # where they were

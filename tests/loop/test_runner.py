@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from installation.canvas import Canvas
+from installation.canvas import Canvas, Rect
 from installation.events import (
     DeviceChanged,
     Event,
@@ -52,6 +52,9 @@ class FakeStage:
     def draw(self, canvas: Canvas) -> None:
         self.draws += 1
         canvas.clear((1, 2, 3))
+
+    def keep_clear(self, size: tuple[int, int]) -> list[Rect]:
+        return []
 
 
 def make_runner(

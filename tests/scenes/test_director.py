@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pytest
 
+from installation.canvas import Canvas, Rect
 from installation.events import (
     Blackout,
     Event,
@@ -23,8 +25,9 @@ from installation.events import (
     Trigger,
 )
 from installation.loop.clock import ManualClock
+from installation.scenes.base import Card
 from installation.scenes.director import BLACKOUT_SECONDS, Director
-from tests.fakes import FakeScene, RecordingCanvas
+from tests.fakes import Drawn, FakeScene, RecordingCanvas
 
 FPS = 32.0  # 1/32 s steps are exact in binary
 
@@ -247,6 +250,94 @@ def test_switch_by_trigger_returns_after_the_configured_time() -> None:
     assert director.current is b
     run_frames(director, clock, 1)
     assert director.current is a
+
+
+@dataclass(frozen=True)
+class FakeCard:
+    """A card that draws its text over everything until ``until``."""
+
+    text: str
+    until: float
+
+    def draw(self, canvas: Canvas, now: float) -> None:
+        if now < self.until:
+            canvas.draw_text(self.text, (0.0, 0.0), (255, 255, 255))
+
+    def keep_clear(self, size: tuple[int, int]) -> list[Rect]:
+        return [(1.0, 2.0, 3.0, 4.0)]
+
+
+class CardScene(FakeScene):
+    """A scene showing ``shown`` as its card (a game's result card)."""
+
+    shown: FakeCard | None = None
+
+    def card(self) -> Card | None:
+        return self.shown
+
+    def keep_clear(self, size: tuple[int, int]) -> list[Rect]:
+        return [(0.0, 0.0, 16.0, 1.0)]  # a headline's band
+
+
+def frames(
+    director: Director, clock: ManualClock, count: int, events: dict[int, list[Event]] | None = None
+) -> list[list[Drawn]]:
+    """What ``count`` frames drew (as ``run_frames``)."""
+    drawn = []
+    for frame in range(count):
+        canvas = RecordingCanvas((16, 16))
+        run_frames(director, clock, 1, {0: (events or {}).get(frame, [])}, canvas)
+        drawn.append(canvas.drawn)
+    return drawn
+
+
+def test_a_card_stays_over_the_scene_a_trigger_cuts_to_until_its_time_is_up() -> None:
+    a, b = CardScene("a"), FakeScene("b", ready_after=2, return_after_seconds=4.0)
+    director, clock, _ = make([a, b], [0.0, 0.0], crossfade=0.5)
+    a.shown = FakeCard("result", until=2.0)
+    first = frames(director, clock, 1, {0: [Trigger("game", target="b")]})  # t = 1/32
+    assert director.incoming is b  # the cut is asked for at once ...
+    assert [item.what for item in first[0]] == ["image", "text"]  # (a, and its card over it)
+    assert director.keep_clear((16, 16)) == [(0.0, 0.0, 16.0, 1.0), (1.0, 2.0, 3.0, 4.0)]
+    drawn = frames(director, clock, 1)  # t = 2/32: b is ready, the crossfade starts
+    assert director.fading
+    drawn += frames(director, clock, 16)  # t = 18/32: the cut is done
+    assert director.current is b and not a.active
+    assert all([item.what for item in frame][-1] == "text" for frame in drawn)  # card on top
+    assert director.keep_clear((16, 16)) == [(1.0, 2.0, 3.0, 4.0)]  # the card's, not a's
+    drawn = frames(director, clock, 46)  # t = 64/32 = 2.0: the card's time is up at last
+    assert all([item.what for item in frame] == ["image", "text"] for frame in drawn[:-1])
+    assert [item.what for item in drawn[-1]] == ["image"]
+    assert director.keep_clear((16, 16)) == []
+    assert b.alphas[-1] == 1.0 and director.current is b
+    frames(director, clock, 65)  # t = 4 + 1/32: back return_after_seconds after the trigger
+    assert director.incoming is a
+
+
+def test_a_scene_back_on_screen_shows_its_own_card_not_the_one_it_left() -> None:
+    a, b = CardScene("a"), FakeScene("b")
+    director, clock, _ = make([a, b], [0.0, 0.0], crossfade=0.0)
+    a.shown = FakeCard("first", until=10.0)
+    frames(director, clock, 2, {0: [Trigger("game", target="b")]})
+    assert director.current is b
+    a.shown = FakeCard("second", until=10.0)  # (as the scene would when on screen again)
+    drawn = frames(director, clock, 1, {0: [SelectScene("a")]})
+    assert director.current is a and [item.text for item in drawn[0]] == [None, "second"]
+    a.shown = None  # the scene no longer shows one: it is gone at once
+    drawn = frames(director, clock, 1)
+    assert [item.what for item in drawn[0]] == ["image"]
+
+
+def test_cards_go_dark_with_the_blackout_and_go_when_the_show_stops() -> None:
+    a = CardScene("a")
+    a.shown = FakeCard("result", until=10.0)
+    director, clock, _ = make([a], [0.0])
+    frames(director, clock, 1, {0: [Blackout(on=True)]})
+    drawn = frames(director, clock, int(FPS * BLACKOUT_SECONDS))
+    assert drawn[0][-1].what == "rect" and drawn[0][-2].text == "result"  # under the black
+    assert drawn[-1] == []
+    director.stop()
+    assert director.keep_clear((16, 16)) == [(0.0, 0.0, 16.0, 1.0)]
 
 
 def test_trigger_for_an_unknown_scene_is_refused() -> None:

@@ -6,13 +6,32 @@ from pathlib import Path
 
 import pytest
 
-from installation.events import Event, GameFinished, GameInput, GameOver, GameStarted
+from installation.app import build_director, offline_kit
+from installation.canvas import Rect
+from installation.events import (
+    Event,
+    GameFinished,
+    GameInput,
+    GameOver,
+    GameStarted,
+    ImageRevealed,
+)
+from installation.loop.clock import ManualClock
+from installation.loop.overlay import StatsOverlay
+from installation.scenes.registry import load_show
 from installation.scenes.tictactoe import TicTacToeScene, TicTacToeSettings, game_seed
 from installation.scenes.tictactoe_agent import load_table
 from installation.scenes.tictactoe_board import EMPTY, O, X, winner
-from tests.fakes import RecordingCanvas
+from installation.scenes.tictactoe_card import FADE_SECONDS, headline_band, result_box
+from tests.fakes import RecordingCanvas, fake_generator
 
 AGENT = Path(__file__).parents[2] / "exported_models" / "tictactoe_agent.json"
+STAGE = Path(__file__).parents[2] / "show_configs" / "stage.toml"
+
+
+def overlap(a: Rect, b: Rect) -> bool:
+    """Whether two rectangles share some area (touching is not overlapping)."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 def scene(**settings: object) -> tuple[TicTacToeScene, list[Event], list[Event]]:
@@ -31,7 +50,7 @@ def press(game: TicTacToeScene, now: float, action: str, cell: int | None = None
 
 def test_the_first_press_starts_a_game_and_the_agent_answers() -> None:
     game, _, emitted = scene()
-    press(game, 0.1, "place")
+    press(game, 0.1, "any")  # a button that plays nothing only starts the game
     assert game.mode == "playing" and game.board == EMPTY
     assert emitted == [GameStarted("game" if game.name == "game" else game.name, "keyboard")]
     press(game, 0.2, "cell", 4)
@@ -42,6 +61,45 @@ def test_the_first_press_starts_a_game_and_the_agent_answers() -> None:
     assert game.board.count(O) == 1
     press(game, 0.9, "cell", 4)  # taken: nothing happens
     assert game.board.count(X) == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "cell", "played"), [("cell", 2, 2), ("place", None, 4)], ids=["cell", "place"]
+)
+def test_the_first_press_on_the_attract_board_plays_that_cell(
+    action: str, cell: int | None, played: int
+) -> None:
+    game, _, emitted = scene(attract_move_seconds=0.1)
+    for frame in range(1, 10):  # the attract loop has a game going
+        game.update(frame / 30, [])
+    assert game.mode == "attract" and game.board != EMPTY
+    press(game, 0.5, action, cell, source="osc")  # /game/move 2, or the place-mark key
+    assert game.mode == "playing" and game.sequence == [played]
+    assert game.board[played] == X and game.board.count(X) == 1 and game.board.count(O) == 0
+    assert emitted == [GameStarted(game.name, "osc")]
+    game.update(1.1, [])  # the agent answers as in any game
+    assert game.board.count(O) == 1
+
+
+def test_the_first_press_is_not_played_when_the_agent_moves_first() -> None:
+    game, _, _ = scene(agent_plays="X")
+    press(game, 0.1, "cell", 4)
+    assert game.mode == "playing" and game.board == EMPTY  # the agent's X comes first
+    game.update(0.7, [])
+    assert game.board.count(X) == 1
+
+
+def test_presses_during_the_result_card_are_not_played() -> None:
+    game, posted, _ = scene(opponent="human", result_seconds=4.0)
+    press(game, 0.0, "new")
+    for now, cell in enumerate([0, 3, 1, 4, 2]):  # X wins the top row at t = 4
+        press(game, float(now), "cell", cell)
+    assert game.mode == "result" and posted
+    press(game, 5.0, "cell", 8)
+    press(game, 6.0, "new")
+    assert game.mode == "result" and game.result == "X won in 5 moves"  # the card stays
+    game.update(8.0, [])
+    assert game.mode == "playing" and game.board == EMPTY  # they pressed: not the attract loop
 
 
 def test_a_game_against_the_agent_ends_in_a_rainbow_with_the_games_seed() -> None:
@@ -130,10 +188,39 @@ def test_the_board_the_preview_and_the_result_are_drawn() -> None:
     press(game, 5.0, "cell", 2)  # X completes the top row
     canvas = RecordingCanvas((1280, 720))
     game.draw(canvas, 1.0)
-    texts = [item.text for item in canvas.of("text")]
-    assert "X won in 5 moves" in texts and "A rainbow is born" in texts
+    assert canvas.texts() == []  # the result is on the scene's card, drawn over it all
     line = [item for item in canvas.of("line") if item.colour == (255, 255, 255)]
     assert len(line) == 1  # the winning line
+    card = game.card()
+    assert card is not None and card.until > 10.0  # 5 s of result_seconds, then a fade
+    card.draw(canvas, 5.0)
+    assert canvas.texts() == ["A rainbow is born", "X won in 5 moves"]
+    assert game.keep_clear((1280, 720)) == [headline_band((1280, 720))]
+    assert card.keep_clear((1280, 720)) == [headline_band((1280, 720)), result_box((1280, 720))]
+
+
+def test_the_result_card_fades_out_after_result_seconds_and_is_let_go() -> None:
+    game, _, _ = scene(opponent="human", result_seconds=4.0)
+    press(game, 0.0, "new")
+    for move, cell in enumerate([0, 3, 1, 4, 2]):  # X wins the top row at t = 4
+        press(game, float(move), "cell", cell)
+    card = game.card()
+    assert card is not None and card.until == 8.0 + FADE_SECONDS
+    alphas = []
+    for now in (4.0, 7.99, 8.0 + FADE_SECONDS / 2, card.until):
+        canvas = RecordingCanvas((1280, 720))
+        card.draw(canvas, now)
+        alphas.append([item.alpha for item in canvas.of("text")])
+    assert alphas == [[1.0, 1.0], [1.0, 1.0], [pytest.approx(0.5)] * 2, []]
+    game.update(8.0, [])  # a new game under the fading card: its headline waits for the card
+    assert game.mode == "playing" and game.card() is card
+    canvas = RecordingCanvas((1280, 720))
+    game.draw(canvas, 1.0)
+    assert canvas.texts() == []
+    game.update(card.until, [])
+    assert game.card() is None
+    game.draw(canvas, 1.0)
+    assert canvas.texts() == ["X to move"]
 
 
 def test_a_missing_agent_table_says_what_to_do(tmp_path: Path) -> None:
@@ -153,3 +240,63 @@ def test_a_damaged_agent_table_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text('{"format": "something else"}')
     with pytest.raises(AgentError, match="is not a tic-tac-toe agent table"):
         load_table(bad)
+
+
+def test_at_a_games_end_the_rainbow_comes_at_once_under_the_result_card() -> None:
+    """The stage show: the cut to the rainbow starts the frame its image is ready (the game's
+    end, with inline models), not when the result card's time is up; the card stays drawn over
+    the rainbow result_seconds from the game's end, fades out, and is then drawn no more; the
+    stats overlay keeps clear of it all the while."""
+    config = load_show(STAGE)
+    emitted: list[Event] = []
+    director = build_director(config, {"rainbow": fake_generator()}, offline_kit(emitted.append))
+    game, rainbow = director.scenes
+    assert isinstance(game, TicTacToeScene)
+    result_seconds = game.settings.result_seconds
+    crossfade = config.show.crossfade_seconds
+    return_after = rainbow.settings.return_after_seconds
+    assert result_seconds > crossfade > 0 and return_after > result_seconds + FADE_SECONDS
+    clock, step, size = ManualClock(), 1 / 32, (1280, 720)  # steps exact in binary
+    director.start(clock.now())
+    overlay = StatsOverlay(30, {"rainbow": "CPUExecutionProvider"})
+    overlay.toggle()
+    over_at: float | None = None
+    result = ""
+    card: dict[float, float] = {}  # when the result card was drawn (over all else): its alpha
+    while over_at is None or clock.now() < over_at + result_seconds + 2:
+        now = clock.now()
+        director.update(now, [])
+        if over_at is None and game.mode == "result":  # the attract game ended this frame
+            over_at, result = now, game.result
+            revealed = [e for e in emitted if isinstance(e, ImageRevealed)]
+            assert [e.trigger for e in revealed] == ["game"]  # its rainbow is made at once ...
+            assert director.incoming is rainbow and director.fading  # ... and the cut begins
+        canvas = RecordingCanvas(size)
+        director.draw(canvas)
+        texts = [item for item in canvas.drawn if item.what == "text" and item.text == result]
+        if over_at is not None and texts:
+            (text,) = texts
+            images = [i for i, item in enumerate(canvas.drawn) if item.what == "image"]
+            assert canvas.drawn.index(text) > max(images, default=-1)  # over the rainbow
+            card[now - over_at] = text.alpha
+            keep_clear = director.keep_clear(size)
+            assert result_box(size) in keep_clear and headline_band(size) in keep_clear
+            overlay_canvas = RecordingCanvas(size)
+            overlay.draw(overlay_canvas, now, keep_clear)
+            panel = overlay_canvas.of("rect")[0].geometry[0]
+            assert not any(overlap(panel, rect) for rect in keep_clear)
+        elif over_at is not None and now - over_at > crossfade:
+            assert director.keep_clear(size) == []  # the rainbow keeps nothing clear
+        if over_at is not None and now - over_at == crossfade:  # the cut is done
+            assert director.current is rainbow and not director.fading
+            assert canvas.of("image")[-1].alpha == 1.0
+        clock.advance(step)
+    assert over_at is not None, "the attract game never ended"
+    assert director.current is rainbow  # (it stays return_after_seconds)
+    # The card: from the game's end, fully there for result_seconds, then a short fade.
+    shown = sorted(card)
+    assert shown == [i * step for i in range(len(shown))]
+    assert all(card[t] == 1.0 for t in shown if t < result_seconds)
+    fading = [card[t] for t in shown if t >= result_seconds]
+    assert fading and fading == sorted(fading, reverse=True) and fading[-1] < 0.1
+    assert shown[-1] < result_seconds + FADE_SECONDS
