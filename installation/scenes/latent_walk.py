@@ -25,9 +25,11 @@ class LatentWalkSettings(SceneSettings):
     kind: Literal["latent_walk"]
     model: str
     frame_rate: float = Field(15.0, gt=0.0, le=240.0, description="images generated per second")
-    seconds_per_waypoint: float = Field(4.0, gt=0.0, le=3600.0)
-    truncation: float = Field(0.8, ge=0.0, le=1.0)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seconds_per_waypoint: float = Field(
+        4.0, gt=0.0, le=3600.0, description="seconds from one seeded random latent to the next"
+    )
+    truncation: float = Field(0.8, ge=0.0, le=1.0, description="truncation psi of every image")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="which waypoints the walk visits")
 
 
 def slerp(a: NDArray[np.float32], b: NDArray[np.float32], t: float) -> NDArray[np.float32]:

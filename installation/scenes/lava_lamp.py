@@ -39,9 +39,11 @@ class LavaLampSettings(SceneSettings):
         None, gt=0.0, le=240.0, description="model steps per second; unset = real time"
     )
     hue_shift: float = Field(0.0, ge=-180.0, le=180.0, description="degrees")
-    saturation: float = Field(1.0, ge=0.0, le=3.0)
-    brightness: float = Field(1.0, ge=0.0, le=3.0)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    saturation: float = Field(
+        1.0, ge=0.0, le=3.0, description="colour saturation factor (1 = as trained, 0 = grey)"
+    )
+    brightness: float = Field(1.0, ge=0.0, le=3.0, description="brightness factor (1 = as trained)")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="the starting latent (and the stir plane)")
     stir: float = Field(
         0.25, ge=0.0, le=4.0, description="how hard a point (gaze) nudges the latent, per second"
     )

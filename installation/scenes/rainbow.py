@@ -49,7 +49,9 @@ class RainbowSettings(SceneSettings):
     truncation: float = Field(0.8, ge=0.0, le=1.0, description="psi for revealed rainbows")
     drift_truncation: float = Field(0.7, ge=0.0, le=1.0, description="psi while drifting")
     drift_frame_rate: float = Field(10.0, gt=0.0, le=120.0, description="images per second")
-    drift_seconds_per_waypoint: float = Field(6.0, gt=0.0, le=3600.0)
+    drift_seconds_per_waypoint: float = Field(
+        6.0, gt=0.0, le=3600.0, description="seconds from one drift waypoint to the next"
+    )
     walk_speed: float = Field(
         1.0, ge=0.0, le=10.0, description="drift speed factor (0 = hold still; OSC /rainbow/walk)"
     )
@@ -67,7 +69,12 @@ class RainbowSettings(SceneSettings):
     auto_reveal_seconds: float = Field(
         0.0, ge=0.0, le=86400.0, description="reveal a new rainbow every N s; 0 = on trigger only"
     )
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: int = Field(
+        0,
+        ge=0,
+        le=2**31 - 1,
+        description="the n-th reveal is `installation rainbow --seed` seed + n",
+    )
 
 
 def rainbow_latent(seed: int, size: int = 512) -> Latent:

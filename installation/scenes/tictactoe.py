@@ -76,20 +76,26 @@ class TicTacToeSettings(SceneSettings):
     idle_seconds: float = Field(
         30.0, ge=1.0, le=3600.0, description="no input for this long: the attract loop plays"
     )
-    attract_move_seconds: float = Field(0.8, ge=0.05, le=10.0)
+    attract_move_seconds: float = Field(
+        0.8, ge=0.05, le=10.0, description="between moves of the attract loop"
+    )
     attract_difficulty: float = Field(
         0.7, ge=0.0, le=1.0, description="attract games mix in random moves, so they end"
     )
     attract_reveals: bool = Field(True, description="attract games end in a rainbow too")
     result_seconds: float = Field(4.0, ge=0.0, le=60.0, description="the result card stays")
     rainbow_scene: str = Field("rainbow", min_length=1, description="the scene a game ends in")
-    win_caption: str = "{winner} won in {moves} moves"
-    draw_caption: str = "A draw in {moves} moves"
-    background: ColourField = (8, 10, 24)
-    grid: ColourField = (235, 235, 245)
-    x_colour: ColourField = (255, 92, 92)
-    o_colour: ColourField = (80, 200, 255)
-    text: ColourField = (255, 255, 255)
+    win_caption: str = Field(
+        "{winner} won in {moves} moves", description="the result on a win: {winner}, {moves}"
+    )
+    draw_caption: str = Field(
+        "A draw in {moves} moves", description="the result on a draw: {moves}"
+    )
+    background: ColourField = Field((8, 10, 24), description="[R, G, B] behind the board")
+    grid: ColourField = Field((235, 235, 245), description="[R, G, B] of the grid lines")
+    x_colour: ColourField = Field((255, 92, 92), description="[R, G, B] of the X marks")
+    o_colour: ColourField = Field((80, 200, 255), description="[R, G, B] of the O marks")
+    text: ColourField = Field((255, 255, 255), description="[R, G, B] of the headline")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="the agent's random choices")
 
 

@@ -13,27 +13,6 @@ from installation.scenes.registry import SCENE_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SCENE_KEYS_WITHOUT_DESCRIPTIONS = {
-    '[[scenes]] kind = "lava_lamp" saturation',
-    '[[scenes]] kind = "lava_lamp" brightness',
-    '[[scenes]] kind = "lava_lamp" seed',
-    '[[scenes]] kind = "latent_walk" seconds_per_waypoint',
-    '[[scenes]] kind = "latent_walk" truncation',
-    '[[scenes]] kind = "latent_walk" seed',
-    '[[scenes]] kind = "rainbow" drift_seconds_per_waypoint',
-    '[[scenes]] kind = "rainbow" seed',
-    '[[scenes]] kind = "tictactoe" attract_move_seconds',
-    '[[scenes]] kind = "tictactoe" win_caption',
-    '[[scenes]] kind = "tictactoe" draw_caption',
-    '[[scenes]] kind = "tictactoe" background',
-    '[[scenes]] kind = "tictactoe" grid',
-    '[[scenes]] kind = "tictactoe" x_colour',
-    '[[scenes]] kind = "tictactoe" o_colour',
-    '[[scenes]] kind = "tictactoe" text',
-}
-"""Scene keys (settings in installation/scenes/) still without a description: the list may
-only shrink. Give each a ``Field(description=...)`` beside its scene and remove it here."""
-
 
 def printed_reference(capsys: pytest.CaptureFixture[str]) -> str:
     assert main(["config-reference"]) == 0
@@ -73,15 +52,8 @@ def test_every_table_and_scene_kind_has_a_section(capsys: pytest.CaptureFixture[
 
 
 def test_every_key_has_a_description() -> None:
-    missing = set(undescribed_keys(SCENE_SETTINGS))
-    assert not missing - SCENE_KEYS_WITHOUT_DESCRIPTIONS, (
-        "keys without a description (add Field(description=...) in the schema): "
-        f"{sorted(missing - SCENE_KEYS_WITHOUT_DESCRIPTIONS)}"
-    )
-    assert not SCENE_KEYS_WITHOUT_DESCRIPTIONS - missing, (
-        "these keys have a description now; remove them from SCENE_KEYS_WITHOUT_DESCRIPTIONS: "
-        f"{sorted(SCENE_KEYS_WITHOUT_DESCRIPTIONS - missing)}"
-    )
+    missing = sorted(undescribed_keys(SCENE_SETTINGS))
+    assert not missing, f"keys without a description (add Field(description=...)): {missing}"
 
 
 def test_every_table_has_a_docstring() -> None:
