@@ -10,6 +10,10 @@ Needs Debian's xvfb, xdotool and imagemagick. Usage::
 
     python benchmarks/screenshots.py --out docs/images            # every picture
     python benchmarks/screenshots.py --out /tmp/shots --only stage
+
+The stage game's result card comes from the attract loop's games, whose ends fall at no fixed
+time: that run grabs one frame a second into ``OUT/burst/``, to pick ``stage_game_result.png``
+from.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -79,6 +84,7 @@ def x_server() -> Iterator[dict[str, str]]:
 
 
 def _grab(env: dict[str, str], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([_tool("import"), "-window", "root", str(path)], env=env, check=True)
     print(f"  wrote {path}")
 
@@ -90,7 +96,7 @@ def _keys(env: dict[str, str], keys: Sequence[str]) -> None:
 
 
 def _osc(env: dict[str, str], message: str) -> None:
-    address, *values = message.split()
+    address, *values = shlex.split(message)
     command = [sys.executable, "-m", "installation", "--quiet", "osc", "send", address, *values]
     subprocess.run(
         [*command, "--port", str(OSC_PORT), "--wait", "0.2"], env=env, cwd=ROOT, check=False
@@ -191,13 +197,17 @@ def shots(scratch: Path) -> dict[str, Callable[[], list[Shot]]]:
                 ),
             ),
             Shot(
-                "stage game over (external game)",
+                "stage rainbow of an external game's end",
                 stage_show,
                 (
-                    Step(5.0, osc=("/game/over Blue 42 7",)),
-                    Step(6.5, grab="stage_game_result.png"),
+                    Step(5.0, osc=('/game/over "Team blue" 3 7',)),
                     Step(9.0, grab="rainbow_stage_1080p.png"),
                 ),
+            ),
+            Shot(
+                "stage attract games: their ends (one frame a second, to pick from)",
+                stage_show,
+                tuple(Step(float(t), grab=f"burst/stage_end_{t}.png") for t in range(34, 60)),
             ),
         ]
 

@@ -10,11 +10,14 @@ in reverse, and only there are worker threads joined.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import logging
+import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,7 +25,7 @@ from typing import Any, TypeVar
 from installation.canvas import Image
 from installation.config.schema import ShowConfig
 from installation.errors import ConfigError
-from installation.events import Event, EventQueue
+from installation.events import Event, EventQueue, QuitRequested
 from installation.inputs.base import InputSource, start_sources, stop_sources
 from installation.inputs.registry import InputKit, build_inputs, input_problems
 from installation.loop.clock import Clock, RealClock
@@ -225,7 +228,8 @@ def run_show(
             heartbeat_seconds=config.osc.heartbeat_seconds,
             capture=outputs.capture,
         )
-        runner.run(options.seconds)
+        with quit_on_signals(events.post):
+            runner.run(options.seconds)
         log.info("show stopped: %s", runner.quit_reason)
     finally:
         gc.unfreeze()
@@ -246,6 +250,29 @@ def with_camera(config: ShowConfig, source: str | None) -> ShowConfig:
     value: int | str = int(source) if source.isdigit() else source
     camera = config.camera.model_copy(update={"source": value, "enabled": True})
     return config.model_copy(update={"camera": camera.resolved(Path.cwd())})
+
+
+@contextlib.contextmanager
+def quit_on_signals(post: Callable[[Event], None]) -> Iterator[None]:
+    """While the show runs, SIGTERM (``systemctl stop``), SIGINT (Ctrl+C) and SIGHUP end it
+    like the quit control: one event, handled on the next frame, then the usual shutdown.
+    Only the main thread can install handlers; elsewhere (a test's thread) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = [signal.SIGTERM, signal.SIGINT] + (
+        [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
+    )
+
+    def handler(number: int, frame: object) -> None:
+        post(QuitRequested(f"signal {signal.Signals(number).name}"))  # SimpleQueue: reentrant
+
+    before = {number: signal.signal(number, handler) for number in wanted}
+    try:
+        yield
+    finally:
+        for number, previous in before.items():
+            signal.signal(number, previous)
 
 
 def _wait_until_ready(director: Director, clock: Clock, timeout: float = 10.0) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -257,3 +259,38 @@ def test_render_command(write_show: ShowWriter, tmp_path: Path, suffix: str) -> 
     )
     assert result.returncode == 0, result.stderr
     assert output.stat().st_size > 0
+
+
+# Stopping: systemctl stop sends SIGTERM -----------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("kiosk", [False, True])
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_show_even_a_kiosk_one(
+    kiosk: bool, number: signal.Signals, write_show: ShowWriter, tmp_path: Path
+) -> None:
+    """A kiosk show ignores a window close (a visitor's Alt+F4), but `systemctl stop`
+    (SIGTERM) and Ctrl+C (SIGINT) end it at once, through the usual shutdown (exit 0)."""
+    show = write_show(LAVA_SHOW + ("\n[controls]\nkiosk = true\n" if kiosk else ""))
+    environment = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "installation", "run", str(show), "--headless", "--no-osc"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # the frame loop runs once the display is open
+            if "display: driver" in line:
+                break
+        time.sleep(1.0)
+        process.send_signal(number)
+        _, rest = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, rest
+    assert f"show stopped: signal {number.name}" in rest

@@ -48,6 +48,10 @@ SCREEN_ADVICE = (
 def load_pygame() -> Any:
     """pygame with SDL's renderer bindings, without its greeting on stdout."""
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    # SDL would turn SIGINT and SIGTERM into a window-close event, which a kiosk show ignores
+    # (a visitor's Alt+F4 must not end it): `systemctl stop` would then wait for its SIGKILL.
+    # The show handles both signals itself (app.quit_on_signals).
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     import pygame
     import pygame._sdl2.video
 
