@@ -62,5 +62,7 @@ class Canvas(Protocol):
         size: int = 24,
         alpha: float = 1.0,
         anchor: Anchor = "topleft",
+        max_width: float | None = None,
     ) -> None:
-        """One line of text in the bundled font, ``size`` pixels high, placed by ``anchor``."""
+        """One line of text in the bundled font, ``size`` pixels high, placed by ``anchor``;
+        with ``max_width``, text wider than that is cut short and ends in "..."."""

@@ -47,6 +47,8 @@ class RecordingCanvas:
         self._size = size
         self.drawn: list[Drawn] = []
         self.cleared: list[Colour] = []
+        self.max_width: dict[str, float | None] = {}
+        """Each text of the current frame -> the ``max_width`` it was drawn with."""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -55,6 +57,7 @@ class RecordingCanvas:
     def clear(self, colour: Colour) -> None:
         self.cleared.append(colour)
         self.drawn = []
+        self.max_width = {}
 
     def draw_image(
         self, image: Image, *, alpha: float = 1.0, fit: Fit = "contain", box: Rect | None = None
@@ -83,10 +86,12 @@ class RecordingCanvas:
         size: int = 24,
         alpha: float = 1.0,
         anchor: Anchor = "topleft",
+        max_width: float | None = None,
     ) -> None:
         self.drawn.append(
             Drawn("text", alpha, text=text, colour=colour, geometry=(position, size, anchor))
         )
+        self.max_width[text] = max_width
 
     def of(self, what: str) -> list[Drawn]:
         """This frame's calls of one kind."""

@@ -180,9 +180,10 @@ class StatsOverlay:
         return _fps(self.recent())
 
     def last_input(self, now: float) -> str:
+        """How long ago, then what: the age first, so a line cut to fit keeps it."""
         if self._last_input is None:
             return "none yet"
-        return f"{self._last_input}, {_age(now - self._last_input_at)}"
+        return f"{_age(now - self._last_input_at)}: {self._last_input}"
 
     def draw(self, canvas: Canvas, now: float, keep_clear: Sequence[Rect] = ()) -> None:
         """The panels, clear of ``keep_clear`` (what the scenes on screen keep clear)."""
@@ -227,9 +228,10 @@ class StatsOverlay:
         y += small + 8 * u
 
         for name, provider in self.providers.items():
-            canvas.draw_text(f"{name}: {provider}", (x, y), TEXT, size=small)
+            canvas.draw_text(f"{name}: {provider}", (x, y), TEXT, size=small, max_width=inner)
             y += small + 4 * u
-        canvas.draw_text(f"input: {self.last_input(now)}", (x, y), TEXT, size=small)
+        line = f"input {self.last_input(now)}" if self._last_input else "input: none yet"
+        canvas.draw_text(line, (x, y), TEXT, size=small, max_width=inner)
         if self._gaze is not None:
             clear = [*keep_clear, panel]
             box = place((200 * u, 172 * u), canvas.size, margin, CAMERA_CORNERS, clear)

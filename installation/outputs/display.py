@@ -304,9 +304,12 @@ class PygameDisplay:
         size: int = 24,
         alpha: float = 1.0,
         anchor: Anchor = "topleft",
+        max_width: float | None = None,
     ) -> None:
         if alpha <= 0.0 or not text or size <= 0:
             return
+        if max_width is not None:
+            text = self._font.fit(text, size, max_width)
         key = (text, size)
         texture = self._text_textures.get(key)
         if texture is None:

@@ -71,6 +71,21 @@ class BundledFont:
         # SDL_ttf refuses NUL characters; anything else it cannot show becomes a box.
         return self._font(size).render(text.replace("\0", " "), True, (255, 255, 255))
 
+    def fit(self, text: str, size: int, max_width: float) -> str:
+        """``text`` as it fits in ``max_width`` pixels at ``size``: whole, or its longest
+        beginning that fits with "..." after it (measured, not rendered)."""
+        font = self._font(size)
+        if font.size(text)[0] <= max_width:
+            return text
+        low, high = 0, len(text)
+        while low < high:  # the longest prefix whose cut line fits
+            middle = (low + high + 1) // 2
+            if font.size(text[:middle].rstrip() + "...")[0] <= max_width:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low].rstrip() + "..."
+
     def _font(self, size: int) -> Any:
         pg = _pygame()
         if not pg.font.get_init():

@@ -193,6 +193,22 @@ def test_text_draws_inside_its_box_at_the_anchor(display: PygameDisplay) -> None
     assert bottom <= 30 + 24
 
 
+def test_text_wider_than_max_width_is_cut_short_to_fit(display: PygameDisplay) -> None:
+    long = "input 3.6 s ago: osc 127.0.0.1: /rainbow/latent 0.25 0.75"
+    display.draw_text(long, (10, 10), WHITE, size=16, max_width=120)
+    left, _, right, _ = ink_box(display.snapshot())
+    assert right - left + 1 <= 120
+    assert right - left > 90  # cut to fit, not to nothing
+
+
+def test_text_that_fits_its_max_width_is_drawn_whole(display: PygameDisplay) -> None:
+    display.draw_text("Hello", (10, 10), WHITE, size=16)
+    whole = display.snapshot()
+    display.clear(BACKGROUND)
+    display.draw_text("Hello", (10, 10), WHITE, size=16, max_width=180)
+    assert np.array_equal(display.snapshot(), whole)
+
+
 def test_text_size_is_its_height_in_canvas_pixels(display: PygameDisplay) -> None:
     heights = []
     for size in (16, 48):
