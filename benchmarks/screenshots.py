@@ -13,13 +13,15 @@ Needs Debian's xvfb, xdotool and imagemagick. Usage::
 
 The stage game's result card comes from the attract loop's games, whose ends fall at no fixed
 time: that run grabs one frame a second into ``OUT/burst/``, to pick ``stage_game_result.png``
-from.
+from; so does the gallery run, for ``gallery_gaze_overlay.png`` (a rainbow that a look held
+still just revealed).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import shlex
 import shutil
@@ -126,31 +128,55 @@ def take(shot: Shot, env: dict[str, str], out: Path) -> None:
 
 
 def _gallery_with_visitor(folder: Path) -> Path:
-    """A copy of the gallery show whose camera is a synthetic visitor's video (looped) and
-    whose gaze model is fitted on a synthetic calibration recording."""
+    """A copy of the gallery show whose camera is a synthetic visitor's video and whose gaze
+    model was fitted on that same visitor's calibration recording (as a kiosk is calibrated)."""
     import numpy as np
-    from gaze import GEOMETRY, fitted_model  # benchmarks/gaze.py, beside this script
+    from gaze import GEOMETRY, plan_targets  # benchmarks/gaze.py, beside this script
 
-    from tests.synthetic_gaze import SyntheticCamera, write_video
+    from installation.commands.gaze_fitting import fit, recording_samples, save
+    from installation.inputs.gaze.recording import read_recording
+    from installation.inputs.gaze.source import GazeEstimator
+    from tests.synthetic_gaze import SyntheticCamera, write_recording, write_video
 
-    model = fitted_model(folder, seed=21)
     camera = SyntheticCamera(GEOMETRY)
     rng = np.random.default_rng(9)
     pose, look = camera.nominal_pose(), camera.random_appearance(rng)
-    frames = [
-        camera.render((0.5 + 0.35 * np.sin(i / 45), 0.45 + 0.25 * np.cos(i / 60)), pose, look, rng)
-        for i in range(30 * 20)
-    ]
+    recorded = write_recording(
+        folder / "fit", camera, plan_targets(), 30, 10, seed=21, appearance=look
+    )
+    recording = read_recording(recorded)
+    samples, _, _ = recording_samples(recording, GazeEstimator(), progress=False)
+    model = folder / "visitor.gaze.onnx"
+    save(fit(samples, recording.screen), model, "screenshots", recording.screen)
+    frames = [camera.render(_look(i / 30.0), pose, look, rng) for i in range(30 * 40)]
     video = folder / "visitor.avi"
     write_video(video, frames, fps=30.0)
     text = (ROOT / "show_configs" / "gallery.toml").read_text(encoding="utf-8")
     text = text.replace(
         '# calibration = "../calibration/gallery.gaze.onnx"   # the default: per show file',
-        f'calibration = "{model.model.spec.path.as_posix()}"',
+        f'calibration = "{model.as_posix()}"',
     )
     show = folder / "gallery.toml"
     show.write_text(_absolute_paths(text), encoding="utf-8")
     return show
+
+
+LOOKS = ((0.32, 0.40), (0.70, 0.62), (0.55, 0.30), (0.40, 0.66))
+"""Where the synthetic visitor looks after a first sweep: 1.5 s to get there, 4.5 s held."""
+SWEEP_SECONDS = 9.0
+"""First the visitor's look sweeps across the lamp, never still long enough to dwell."""
+
+
+def _look(seconds: float) -> tuple[float, float]:
+    if seconds < SWEEP_SECONDS:
+        share = seconds / SWEEP_SECONDS
+        return 0.25 + 0.5 * share, 0.5 + 0.15 * math.sin(seconds * 1.3)
+    index, into = divmod(seconds - SWEEP_SECONDS, 6.0)
+    start = LOOKS[int(index - 1) % len(LOOKS)] if index else (0.75, 0.5)
+    end = LOOKS[int(index) % len(LOOKS)]
+    share = min(1.0, into / 1.5)
+    share = share * share * (3.0 - 2.0 * share)  # eased
+    return start[0] + (end[0] - start[0]) * share, start[1] + (end[1] - start[1]) * share
 
 
 def _absolute_paths(text: str) -> str:
@@ -219,9 +245,9 @@ def shots(scratch: Path) -> dict[str, Callable[[], list[Shot]]]:
                 "gallery with a visitor",
                 show,
                 (
-                    Step(6.0, keys=("Tab",)),
-                    Step(12.0, grab="gallery_gaze_lava.png"),
-                    Step(30.0, grab="gallery_gaze_overlay.png"),
+                    Step(4.0, keys=("Tab",)),
+                    Step(9.0, grab="gallery_gaze_lava.png"),
+                    *(Step(float(t), grab=f"burst/gallery_{t}.png") for t in range(13, 23)),
                 ),
                 tuple(video),
             )
