@@ -47,7 +47,7 @@ max_posts_per_hour = 1000
 kind = "file"
 folder = "{folder}/posted"
 [posting.rainbows]
-triggers = ["game"]
+triggers = ["game", "attract"]  # this benchmark posts the attract loop's games too
 targets = ["archive"]
 """
 
@@ -69,7 +69,7 @@ def gallery(folder: Path) -> dict[int, str]:
     found = {}
     for record_path in (folder / "gallery").glob("*.json"):
         record = json.loads(record_path.read_text())
-        if record["trigger"] == "game":
+        if record["trigger"] in ("game", "attract"):
             png = record_path.with_suffix(".png").read_bytes()
             found[int(record["seed"])] = hashlib.sha256(png).hexdigest()
     return found
@@ -92,7 +92,7 @@ def attract(seconds: float) -> dict[str, Any]:
         counters = stats.get("counters", {})
         rainbows = gallery(folder)
         saved = sum(
-            json.loads(path.read_text())["trigger"] == "game"
+            json.loads(path.read_text())["trigger"] in ("game", "attract")
             for path in (folder / "gallery").glob("*.json")
         )
         states = outbox_states(folder)

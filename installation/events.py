@@ -195,7 +195,9 @@ class GameOver(Event):
     """A game ended, the show's own or an external one (``/game/over``): its rainbow is due.
 
     ``seed`` picks the rainbow (None: derived from winner and score); ``target`` is the scene
-    that reveals it; ``at`` is ``perf_counter`` at the end of the game.
+    that reveals it; ``at`` is ``perf_counter`` at the end of the game. ``attract``: a game
+    the show played with itself while nobody was there (its trigger is ``attract``, not
+    ``game``, so posting rules and the gallery tell it from a visitor's game).
     """
 
     winner: str
@@ -205,6 +207,7 @@ class GameOver(Event):
     target: str = "rainbow"
     source: str = "osc"
     at: float = field(default_factory=time.perf_counter, compare=False)
+    attract: bool = False
 
 
 # Output events: announced by scenes and the director on the output bus -----------------------

@@ -142,8 +142,8 @@ class RainbowPosts(_Table):
 
     triggers: tuple[str, ...] = Field(
         (),
-        description="trigger names whose rainbows are posted (osc, game, keyboard, gamepad, "
-        "auto, or * for all)",
+        description="trigger names whose rainbows are posted (osc, game, attract: a game the "
+        "show played with itself, keyboard, gamepad, gaze, auto, or * for all)",
     )
     targets: tuple[str, ...] = Field((), description="names from [posting.targets]")
     caption: str = Field(

@@ -20,6 +20,10 @@ OUTCOME_COUNTERS = {"agent": "agent_wins", "player": "agent_losses"}
 """A game against the agent: who won (draws are counted for every game)."""
 
 
+GAME_TRIGGERS = frozenset({"game", "attract"})
+"""Triggers that are a game's end: timed as ``game_over_to_frame`` too."""
+
+
 class StatsSink(OutputSink):
     """Counts what the show did (images revealed, scenes switched, parameters changed or
     refused) and times it: ``trigger_to_frame`` runs from the trigger (a key, an OSC datagram's
@@ -48,7 +52,7 @@ class StatsSink(OutputSink):
             self.stats.count("images_revealed")
             if event.trigger_at is None:
                 self.stats.time("trigger_to_frame", event.trigger_to_frame_ms)
-                if event.trigger == "game":
+                if event.trigger in GAME_TRIGGERS:
                     self.stats.time("game_over_to_frame", event.trigger_to_frame_ms)
             else:
                 self._unpresented.append((event.trigger_at, event.trigger))
@@ -64,5 +68,5 @@ class StatsSink(OutputSink):
         while self._unpresented:
             triggered, trigger = self._unpresented.popleft()
             self.stats.time("trigger_to_frame", (at - triggered) * 1000.0)
-            if trigger == "game":  # a game's end, the show's own or an external one
+            if trigger in GAME_TRIGGERS:  # a game's end: a visitor's, an attract or an external one
                 self.stats.time("game_over_to_frame", (at - triggered) * 1000.0)

@@ -221,7 +221,8 @@ class Director:
             digest = hashlib.sha256(f"game over:{event.winner}:{event.score:g}".encode()).digest()
             seed = int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
         caption = event.caption or f"{event.winner} won with {event.score:g}"
-        trigger = Trigger("game", target=event.target, seed=seed, caption=caption, at=event.at)
+        name = "attract" if event.attract else "game"  # nobody played an attract game
+        trigger = Trigger(name, target=event.target, seed=seed, caption=caption, at=event.at)
         self._route_trigger(trigger, now, routed)
 
     def _target_index(self) -> int:

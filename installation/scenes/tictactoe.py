@@ -260,6 +260,7 @@ class TicTacToeScene(Scene[TicTacToeSettings]):
                     caption=self.result,
                     target=self.settings.rainbow_scene,
                     source=self.name,
+                    attract=attract,
                 )
             )
         self.mode = "result"

@@ -438,6 +438,17 @@ def test_a_game_over_a_scene_posts_reaches_the_rainbow_in_the_same_frame() -> No
     assert not any(isinstance(event, GameFinished) for event in emitted)  # the game counts itself
 
 
+def test_an_attract_games_rainbow_has_its_own_trigger() -> None:
+    from installation.events import GameOver
+
+    game, rainbow = FakeScene("game"), FakeScene("rainbow")
+    director, clock, _ = make([game, rainbow], [0.0, 0.0], crossfade=0.0)
+    director.inbox.append(GameOver("O", 6, seed=5, caption="O won", source="game", attract=True))
+    run_frames(director, clock, 1)
+    (trigger,) = rainbow.events_seen()
+    assert trigger == Trigger("attract", target="rainbow", seed=5, caption="O won")
+
+
 def test_an_external_game_over_is_counted_and_gets_a_seed() -> None:
     from installation.events import GameFinished, GameOver
 

@@ -140,6 +140,21 @@ def test_left_alone_it_plays_itself_and_a_press_takes_over() -> None:
     assert game.mode == "playing" and game.board == EMPTY
 
 
+def test_an_attract_games_end_says_nobody_played_it() -> None:
+    """The games the show plays with itself are not visitors' games: their GameOver says so,
+    and the director makes their trigger ``attract`` (posting rules and the gallery tell)."""
+    game, posted, _ = scene(attract_move_seconds=0.05)
+    for frame in range(200):
+        game.update(frame / 30, [])
+    assert posted and all(isinstance(e, GameOver) and e.attract for e in posted)
+    visitor, played, _ = scene()
+    press(visitor, 0.0, "new")
+    for when, cell in enumerate((0, 1, 2, 3, 4, 5, 6, 7, 8)):
+        press(visitor, 1.0 + when, "cell", cell)
+        visitor.update(1.5 + when, [])
+    assert played and not any(e.attract for e in played if isinstance(e, GameOver))
+
+
 def test_attract_games_can_end_without_a_rainbow() -> None:
     game, posted, _ = scene(attract_move_seconds=0.05, attract_reveals=False)
     for frame in range(200):
@@ -269,7 +284,7 @@ def test_at_a_games_end_the_rainbow_comes_at_once_under_the_result_card() -> Non
         if over_at is None and game.mode == "result":  # the attract game ended this frame
             over_at, result = now, game.result
             revealed = [e for e in emitted if isinstance(e, ImageRevealed)]
-            assert [e.trigger for e in revealed] == ["game"]  # its rainbow is made at once ...
+            assert [e.trigger for e in revealed] == ["attract"]  # its rainbow is made at once ...
             assert director.incoming is rainbow and director.fading  # ... and the cut begins
         canvas = RecordingCanvas(size)
         director.draw(canvas)
