@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from installation.commands import doctor_checks
+from installation.commands import doctor_checks, doctor_disk
 from installation.commands.doctor_checks import run_doctor
 from tests.conftest import LAVA_SHOW, ShowWriter
 
@@ -102,3 +102,24 @@ def test_a_missing_model_gets_the_show_relative_advice(
     out = capsys.readouterr().out
     assert "does not exist" in out and "relative to the show file's folder" in out
     assert str(Path("exported_models/lava_lamp.onnx").resolve()) in out  # did you mean
+
+
+def test_the_disk_section_shows_the_gallery_and_the_space_left(
+    write_show: ShowWriter,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gallery = tmp_path / "gallery"
+    gallery.mkdir()
+    for name in ("20260101-000000-000_a_seed1", "20260101-000001-000_a_seed2"):
+        (gallery / f"{name}.png").write_bytes(b"x" * 1000)
+        (gallery / f"{name}.json").write_bytes(b"{}")
+    show = write_show(LAVA_SHOW + f'\n[gallery]\nfolder = "{gallery}"\nmax_images = 500\n')
+    run_doctor(show)
+    out = capsys.readouterr().out
+    assert f"{gallery}: 2 images" in out and "kept within 500 images or 4,000 MB" in out
+    assert "free on gallery's disk" in out
+    monkeypatch.setattr(doctor_disk, "LOW_DISK_BYTES", 10**18)  # no disk is that big
+    assert run_doctor(show) == 1
+    assert "disk space for the gallery" in capsys.readouterr().out

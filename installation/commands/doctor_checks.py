@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+from installation.commands.doctor_disk import disk_report
 from installation.config.schema import ShowConfig
 from installation.errors import InstallationError
 from installation.models import onnx_runtime
@@ -353,6 +354,15 @@ def _camera(show: Path) -> list[str]:
     return missing
 
 
+def _disk(show: Path) -> list[str]:
+    try:
+        config = load_show(show)
+    except InstallationError:
+        return []  # already reported with the models
+    print(f"Disk of {show}")
+    return disk_report(config, _line)
+
+
 def run_doctor(show: Path, online: bool = False) -> int:
     """Print the report; exit 0 when the show can run here, 1 when something is missing."""
     _section(_versions)
@@ -362,6 +372,7 @@ def run_doctor(show: Path, online: bool = False) -> int:
     _section(lambda: _osc(show))
     missing += _section(lambda: _posting(show, online))
     missing += _section(lambda: _camera(show))
+    missing += _section(lambda: _disk(show))
     print("Summary")
     if not any(p in usable for p in onnx_runtime.GPU_PROVIDERS):
         _line("GPU", "none usable: models run on the CPU (see the reasons above)")

@@ -87,6 +87,16 @@ class GallerySection(Section):
         description="where, relative to the show file: a PNG and a JSON that re-renders it "
         "(`installation rainbow --from FILE.json`)",
     )
+    max_images: int = Field(
+        20_000,
+        ge=0,
+        description="keep at most this many images, the oldest removed first (0 = no limit)",
+    )
+    max_megabytes: float = Field(
+        4_000.0,
+        ge=0.0,
+        description="keep the gallery under this many MB, the oldest removed first (0 = no limit)",
+    )
 
 
 class ModelEntry(Section):

@@ -13,6 +13,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from PIL import Image as PILImage
 from installation.events import Event, ImageRevealed
 from installation.outputs.atomic_file import atomic_png, atomic_write
 from installation.outputs.base import OutputSink
+from installation.outputs.gallery_bounds import GalleryBounds
+from installation.throttled_log import ThrottledLog
 
 log = logging.getLogger(__name__)
 
@@ -74,20 +77,30 @@ def save_reveal(folder: Path, event: ImageRevealed) -> Path:
 
 
 class GalleryWriter(OutputSink):
-    """Saves ``ImageRevealed`` events on a background thread; a full disk only logs.
+    """Saves ``ImageRevealed`` events on a background thread, within the gallery's bounds.
 
     When the writer falls behind (64 images waiting) new images are dropped and counted in
-    ``failures``: the show never waits for the disk.
+    ``failures``: the show never waits for the disk. A full disk (or any failed write) is
+    counted (``gallery_failures``) and logged once a minute; the show goes on, and the next
+    image is tried again. Past ``bounds`` the oldest images are removed (``gallery_removed``).
     """
 
     name = "gallery"
     when_behind = "drop"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        bounds: GalleryBounds | None = None,
+        count: Callable[[str, int], None] = lambda name, amount: None,
+    ) -> None:
         self.folder = folder
+        self.bounds = bounds or GalleryBounds(folder, 0, 0)
         self.saved_count = 0
         self.last_saved: Path | None = None
         self.failures = 0
+        self._count = count
+        self._problems = ThrottledLog(log, interval=60.0)
         self._queue: queue.Queue[ImageRevealed | None] = queue.Queue(maxsize=64)
         self._thread = threading.Thread(target=self._work, name="gallery", daemon=True)
 
@@ -100,6 +113,7 @@ class GalleryWriter(OutputSink):
                 self._queue.put_nowait(event)
             except queue.Full:
                 self.failures += 1
+                self._count("gallery_failures", 1)
                 log.warning("gallery: writer is behind, dropped a %s image", event.scene)
 
     def stop(self) -> None:
@@ -115,10 +129,17 @@ class GalleryWriter(OutputSink):
                 return
             try:
                 path = save_reveal(self.folder, event)
-            except OSError as exc:
+                removed = self.bounds.saved(path)
+            except OSError as exc:  # a full disk, a folder gone: the next image tries again
                 self.failures += 1
-                log.error("gallery: could not save to %s: %s", self.folder, exc)
+                self._count("gallery_failures", 1)
+                self._problems.warning(
+                    ("save", exc.errno), "gallery: could not save to %s: %s", self.folder, exc
+                )
                 continue
             self.saved_count += 1
             self.last_saved = path
             log.info("gallery: saved %s", path.name)
+            if removed:
+                self._count("gallery_removed", len(removed))
+                log.info("gallery: removed the %d oldest image(s) to stay in bounds", len(removed))

@@ -15,6 +15,7 @@ from typing import Protocol
 from installation.config.schema import ShowConfig
 from installation.outputs.base import OutputSink
 from installation.outputs.gallery import GalleryWriter
+from installation.outputs.gallery_bounds import GalleryBounds
 from installation.outputs.osc_out import OscSender
 from installation.outputs.publishers.posting_sink import Grab, PeriodicFrames, PostingSink
 from installation.outputs.publishers.targets import build_outbox
@@ -62,7 +63,11 @@ class OutputKind:
 def _gallery(config: ShowConfig, kit: OutputKit) -> OutputParts:
     if not config.gallery.enabled:
         return OutputParts()
-    return OutputParts([GalleryWriter(config.gallery.folder)])
+    settings = config.gallery
+    bounds = GalleryBounds(
+        settings.folder, settings.max_images, round(settings.max_megabytes * 1_000_000)
+    )
+    return OutputParts([GalleryWriter(settings.folder, bounds, kit.count)])
 
 
 def _osc_out(config: ShowConfig, kit: OutputKit) -> OutputParts:
