@@ -294,3 +294,36 @@ def test_a_signal_stops_the_show_even_a_kiosk_one(
             process.wait()
     assert process.returncode == 0, rest
     assert f"show stopped: signal {number.name}" in rest
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_show_stopped_and_continued_goes_on_without_a_burst(
+    write_show: ShowWriter, tmp_path: Path
+) -> None:
+    """SIGSTOP/SIGCONT (a debugger, a suspended VM, `kill -STOP`): the show resumes on its own
+    cadence. It does not try to make up the missed frames in a burst, and it finishes."""
+    stats_path = tmp_path / "stats.json"
+    environment = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    command = [sys.executable, "-m", "installation", "run", str(write_show(LAVA_SHOW))]
+    command += ["--headless", "--no-osc", "--seconds", "6", "--stats", str(stats_path)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=environment)
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "display: driver" in line:
+                break
+        time.sleep(1.0)
+        process.send_signal(signal.SIGSTOP)
+        time.sleep(2.5)
+        process.send_signal(signal.SIGCONT)
+        _, rest = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, rest
+    stats = json.loads(stats_path.read_text())
+    # 6 s of show, 2.5 s of it stopped: about 105 frames at 30 fps; making up the stop would
+    # have drawn about 180.
+    assert 40 <= stats["frames"] <= 150, stats["frames"]
+    assert stats["frame_interval_ms"]["max"] >= 2000.0  # the stop itself is one long interval
