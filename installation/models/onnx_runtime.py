@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,14 +188,22 @@ class OnnxModel:
 
     ``run`` is called from the model's worker thread only; it records each call's latency.
     On GPU providers it uses IO binding so inputs and outputs are not copied per call
-    by onnxruntime's generic path.
+    by onnxruntime's generic path. If a run fails on a GPU provider (a driver reset, the GPU
+    out of memory or gone), ``cpu_session`` makes a CPU session and the model runs there from
+    then on: logged once, the show goes on.
     """
 
     def __init__(
-        self, name: str, spec: ModelSpec, session: Any, skipped: Mapping[str, str]
+        self,
+        name: str,
+        spec: ModelSpec,
+        session: Any,
+        skipped: Mapping[str, str],
+        cpu_session: Callable[[], Any] | None = None,
     ) -> None:
         self.name = name
         self.spec = spec
+        self._cpu_session = cpu_session
         self._session = session
         self.providers: list[str] = list(session.get_providers())
         self.provider = self.providers[0]
@@ -205,6 +213,27 @@ class OnnxModel:
         self._binding = session.io_binding() if self.provider in GPU_PROVIDERS else None
 
     def run(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        try:
+            return self._run(feeds)
+        except ModelError as exc:
+            if self.provider not in GPU_PROVIDERS or self._cpu_session is None:
+                raise
+            self._fall_back_to_cpu(exc)
+            return self._run(feeds)
+
+    def _fall_back_to_cpu(self, problem: ModelError) -> None:
+        failed, reason = self.provider, _first_line(problem.__cause__ or problem)
+        log.warning(
+            "model %s failed on %s (%s); it runs on the CPU from now on", self.name, failed, reason
+        )
+        assert self._cpu_session is not None
+        self._session, self._cpu_session = self._cpu_session(), None
+        self.providers = list(self._session.get_providers())
+        self.provider = self.stats.provider = self.providers[0]
+        self._binding = None
+        self.skipped[failed] = f"failed at run time: {reason}"
+
+    def _run(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         started = time.perf_counter()
         try:
             if self._binding is not None:
@@ -284,7 +313,14 @@ def load_model(
         _tensors(session.get_outputs()),
         expected_kind,
     )
-    model = OnnxModel(name, spec, session, choice.skipped)
+    cpu_only = ["CPUExecutionProvider"]
+    model = OnnxModel(
+        name,
+        spec,
+        session,
+        choice.skipped,
+        lambda: ort.InferenceSession(str(path), sess_options=options, providers=cpu_only),
+    )
     for provider in choice.providers:
         if provider not in model.providers:
             model.skipped[provider] = "onnxruntime did not enable it for this session (see its log)"

@@ -278,3 +278,64 @@ def test_unusable_gpu_providers_are_one_line(
     assert "TensorrtExecutionProvider" in message and "CUDAExecutionProvider" in message
     assert "libcublas.so.13" in message and "CPUExecutionProvider" in message
     assert not [r for r in caplog.records if r.levelname == "WARNING" and not gpu_present]
+
+
+class FailingGpuSession:
+    """A session that says it runs on CUDA and fails at run time, as after a driver reset."""
+
+    def __init__(self, real: object) -> None:
+        self._real = real
+        self.runs = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    def get_providers(self) -> list[str]:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+    def io_binding(self) -> FailingGpuSession:
+        return self
+
+    def bind_cpu_input(self, name: str, value: object) -> None:
+        return None
+
+    def bind_output(self, name: str, device: str) -> None:
+        return None
+
+    def run_with_iobinding(self, binding: object) -> None:
+        self.runs += 1
+        raise RuntimeError("CUDA error: an illegal memory access was encountered")
+
+
+def test_a_gpu_that_fails_at_run_time_falls_back_to_the_cpu(
+    lava_model: OnnxModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The run that failed on the GPU is run again on a CPU session, and every run after it:
+    one WARNING, the provider and stats say CPU, the outputs are the CPU's."""
+    cpu_sessions: list[object] = []
+
+    def cpu_session() -> object:
+        cpu_sessions.append(lava_model._session)
+        return lava_model._session
+
+    gpu = FailingGpuSession(lava_model._session)
+    model = OnnxModel("lava", lava_model.spec, gpu, {}, cpu_session)
+    assert model.provider == "CUDAExecutionProvider"
+    feeds = lava_model.zero_feeds()
+    caplog.set_level("WARNING", logger=onnx_runtime.__name__)
+    first = model.run(feeds)
+    second = model.run(feeds)
+    expected = lava_model.run(feeds)
+    for outputs in (first, second):
+        for name, value in expected.items():
+            np.testing.assert_array_equal(outputs[name], value)
+    assert gpu.runs == 1 and len(cpu_sessions) == 1
+    assert model.provider == model.stats.provider == "CPUExecutionProvider"
+    assert "failed at run time: CUDA error" in model.skipped["CUDAExecutionProvider"]
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "runs on the CPU from now on" in warning.getMessage()
+
+
+def test_a_cpu_model_that_fails_raises(lava_model: OnnxModel) -> None:
+    with pytest.raises(ModelError, match="failed to run"):
+        lava_model.run({"z": np.zeros((1, 3), dtype=np.float32)})
