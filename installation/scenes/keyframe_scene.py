@@ -29,8 +29,20 @@ S = TypeVar("S", bound=SceneSettings)
 Producer = Callable[[int], Image]
 
 
+STALL_SECONDS = 15.0
+"""A worker that has not delivered a keyframe it was asked for in this long is hung."""
+MAX_HUNG_WORKERS = 4
+"""Hung workers cannot be stopped, only left behind: after this many the scene keeps its
+last image and says so once, rather than leave a thread behind every 15 s."""
+
+
 class KeyframeScene(Scene[S]):
-    """Base for scenes whose model yields one image per keyframe index."""
+    """Base for scenes whose model yields one image per keyframe index.
+
+    A worker that fails is started over; one that hangs (a keyframe asked for and not
+    delivered for ``STALL_SECONDS``: a driver that never returns) is left behind and a new
+    one started, up to ``MAX_HUNG_WORKERS`` times. The last image stays on screen meanwhile.
+    """
 
     def __init__(self, settings: S, rate: float, make_sequence: SequenceFactory[Image]) -> None:
         super().__init__(settings)
@@ -41,6 +53,9 @@ class KeyframeScene(Scene[S]):
         self._last_now: float | None = None
         self._image: Image | None = None
         self.restarts = 0
+        self.hung_workers = 0
+        self._newest_seen = -1
+        self._progress_at = 0.0
         self.hold_back = False
         """While True, the worker is asked for no new keyframes (it keeps those it has, and
         its lookahead): a one-off model request someone waits for gets the cores first."""
@@ -70,6 +85,7 @@ class KeyframeScene(Scene[S]):
     def activate(self, now: float) -> None:
         self._position = 0.0
         self._last_now = now
+        self._newest_seen, self._progress_at = -1, now
         self._sequence = self._make_sequence(self.producer(), self.name)
         self._sequence.start()
         self._sequence.want(1)
@@ -81,6 +97,7 @@ class KeyframeScene(Scene[S]):
             return
         self._position = 0.0
         self._last_now = now
+        self._newest_seen, self._progress_at = -1, now
         self._sequence.restart(self.producer())
         self._sequence.want(1)
 
@@ -110,8 +127,12 @@ class KeyframeScene(Scene[S]):
         dt = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
         self._last_now = now
         target = self._position + dt * self.rate
+        if dt > 1.0:  # the loop itself stood still (SIGSTOP, a suspended machine): not the model
+            self._progress_at = now
         if not self.hold_back:
             sequence.want(math.floor(target) + 1)
+            if self._hung(sequence.newest(), math.floor(target) + 1, now):
+                return
         # Never run past the newest keyframe: slow down rather than jump.
         self._position = min(target, float(max(sequence.newest(), 0)))
         base = math.floor(self._position)
@@ -126,6 +147,25 @@ class KeyframeScene(Scene[S]):
         blended = flatten(layers)
         assert blended is not None  # an opaque stack of one model's same-size keyframes
         self._image = self.grade(blended[0])
+
+    def _hung(self, newest: int, wanted: int, now: float) -> bool:
+        """Whether the worker hung and was replaced by a new one (this frame)."""
+        if newest != self._newest_seen or newest >= wanted:
+            self._newest_seen, self._progress_at = newest, now
+            return False
+        if now - self._progress_at < STALL_SECONDS or self.hung_workers > MAX_HUNG_WORKERS:
+            return False
+        self.hung_workers += 1
+        if self.hung_workers > MAX_HUNG_WORKERS:
+            log.error("%s: the model hangs again and again; its last image stays up", self.name)
+            return False
+        log.error(
+            "%s: no keyframe from the model for %.0f s; starting a new worker", self.name,
+            now - self._progress_at,
+        )  # fmt: skip
+        self.deactivate()  # signals the hung one to stop when (if) it returns; never waits
+        self.activate(now)
+        return True
 
     def draw(self, canvas: Canvas, alpha: float) -> None:
         if self._image is not None:
