@@ -31,6 +31,7 @@ from installation.inputs.registry import InputKit, build_inputs, input_problems
 from installation.loop.clock import Clock, RealClock
 from installation.loop.overlay import StatsOverlay
 from installation.loop.runner import FrameRunner
+from installation.loop.service_watch import LastProblem, ServiceWatch
 from installation.loop.stats import RunStats
 from installation.loop.stats_sink import StatsSink
 from installation.models.base import Model
@@ -41,6 +42,7 @@ from installation.outputs.base import OutputBus
 from installation.outputs.display import PygameDisplay
 from installation.outputs.instance_lock import DisplayLock
 from installation.outputs.registry import OutputKit, build_outputs
+from installation.outputs.systemd_notify import from_environment as systemd_notifier
 from installation.scenes.director import Director
 from installation.scenes.registry import SceneKit, build_scene
 
@@ -203,6 +205,7 @@ def run_show(
     inputs = build_inputs(config, InputKit(director, stats.count, stats.time))
     overlay = StatsOverlay(config.show.fps, providers)
     sources: list[InputSource] = []
+    stack = contextlib.ExitStack()
     try:
         display.open()
         overlay.warm_up(display)
@@ -215,6 +218,7 @@ def run_show(
         gc.collect()
         gc.freeze()
         polled = [source for source in sources if source.polled]
+        watch = stack.enter_context(service_watch(lambda: director.current.name, stats.count))
         runner = FrameRunner(
             display,
             director,
@@ -227,11 +231,13 @@ def run_show(
             presented=stats_sink.presented,
             heartbeat_seconds=config.osc.heartbeat_seconds,
             capture=outputs.capture,
+            service=watch,
         )
         with quit_on_signals(events.post):
             runner.run(options.seconds)
         log.info("show stopped: %s", runner.quit_reason)
     finally:
+        stack.close()
         gc.unfreeze()
         stop_sources(sources)
         director.stop()
@@ -250,6 +256,26 @@ def with_camera(config: ShowConfig, source: str | None) -> ShowConfig:
     value: int | str = int(source) if source.isdigit() else source
     camera = config.camera.model_copy(update={"source": value, "enabled": True})
     return config.model_copy(update={"camera": camera.resolved(Path.cwd())})
+
+
+@contextlib.contextmanager
+def service_watch(
+    scene: Callable[[], str], count: Callable[[str], None]
+) -> Iterator[ServiceWatch | None]:
+    """systemd's READY, watchdog and STATUS for the frame loop when the show runs as a
+    ``Type=notify`` unit (``NOTIFY_SOCKET`` set); otherwise None, and nothing is done."""
+    notifier = systemd_notifier(count)
+    if notifier is None:
+        yield None
+        return
+    problem = LastProblem()
+    logger = logging.getLogger("installation")
+    logger.addHandler(problem)
+    try:
+        yield ServiceWatch(notifier, scene, problem.describe)
+    finally:
+        logger.removeHandler(problem)
+        notifier.close()
 
 
 @contextlib.contextmanager

@@ -25,6 +25,7 @@ from installation.events import (
 from installation.inputs.base import InputSource
 from installation.loop.clock import Clock
 from installation.loop.pacer import FramePacer
+from installation.loop.service_watch import ServiceWatch
 from installation.loop.stats import RunStats
 from installation.throttled_log import ThrottledLog
 
@@ -88,6 +89,7 @@ class FrameRunner:
         presented: Callable[[float], None] | None = None,
         heartbeat_seconds: float = 1.0,
         capture: FrameCapture | None = None,
+        service: ServiceWatch | None = None,
     ) -> None:
         self.screen = screen
         self.stage = stage
@@ -103,11 +105,20 @@ class FrameRunner:
         """Called with ``perf_counter`` after each present (stats time triggers to it)."""
         self.heartbeat_seconds = heartbeat_seconds
         self.capture = capture
+        self.service = service
+        """Told of each presented frame (systemd's READY and watchdog) and of the loop's end."""
         self._beat_at = 0.0
         self._beat_frames = 0
         self._late_log = ThrottledLog(log, interval=60.0)
 
     def run(self, seconds: float | None = None) -> None:
+        try:
+            self._frames(seconds)
+        finally:
+            if self.service is not None:
+                self.service.stopping(self.quit_reason)
+
+    def _frames(self, seconds: float | None) -> None:
         pacer = FramePacer(self.clock, self.stats.fps_target)
         started = self.clock.now()
         self._beat_at, self._beat_frames = started, 0
@@ -147,6 +158,8 @@ class FrameRunner:
             interval = None if last_present is None else (presented - last_present) * 1000.0
             cpu_ms = (cpu_seconds + time.thread_time() - cpu_start) * 1000.0
             self.stats.frame(interval, cpu_ms)
+            if self.service is not None:
+                self.service.presented(presented, self.stats.frames)
             if interval is not None and interval > self.stats.late_limit_ms:
                 self._late_log.warning(
                     "late",
