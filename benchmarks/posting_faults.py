@@ -173,14 +173,14 @@ def run_once(posts: int, failure_rate: float, seed: int, folder: Path) -> dict[s
             if states(database)["queued"] == 0:
                 break
         elapsed = time.monotonic() - started
-        return judge(database, fakes, kills, mid_post, elapsed)
+        return judge(database, fakes, kills, mid_post, elapsed, posts)
     finally:
         for fake in fakes.values():
             fake.stop()
 
 
 def judge(
-    database: Path, fakes: dict[str, Any], kills: int, mid_post: int, elapsed: float
+    database: Path, fakes: dict[str, Any], kills: int, mid_post: int, elapsed: float, posts: int
 ) -> dict[str, Any]:
     with sqlite3.connect(database) as db:
         rows = db.execute("SELECT caption, target, state FROM posts").fetchall()
@@ -191,6 +191,8 @@ def judge(
                 if word.startswith("#item-"):
                     posted[(name, word)] += 1
     problems: list[str] = []
+    if len(rows) != posts:
+        problems.append(f"{posts - len(rows)} of {posts} posts lost from the outbox")
     unknown_posted = 0
     for caption, target, state in rows:
         mark = caption.split()[-1]
@@ -217,6 +219,9 @@ def judge(
         "problems": problems[:20],
         "items": len(rows),
         "states": dict(Counter(state for _, _, state in rows)),
+        "lost": posts - len(rows),
+        "duplicates": sum(times - 1 for times in posted.values() if times > 1),
+        "stuck_sending": sum(state == "sending" for _, _, state in rows),
         "by_target": by_target,
         "unknown_but_posted": unknown_posted,
         "kills": kills,

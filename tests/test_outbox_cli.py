@@ -162,3 +162,34 @@ def test_doctor_online_asks_the_service(
         out = capsys.readouterr().out
         assert "NOT working" in out and "working credentials for 'masto'" in out
         assert "a-revoked-token" not in out
+
+
+def test_a_row_a_dead_process_left_sending_is_resolved_by_the_next_command(
+    show: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from installation.outputs.publishers.outbox_recovery import OutboxLock
+
+    database = tmp_path / "data" / "outbox.sqlite"
+    store = OutboxStore(database)
+    item = store.add("archive", noisy_png(tmp_path / "a.png"), "c", "a", "manual", 0.0)
+    store.claim(item.id, 1.0)
+    live = OutboxLock(database)
+    assert live.acquire()  # a running show owns it: its row is being sent, hands off
+    assert main(["outbox", "drop", str(item.id), "--show", str(show)]) == 2
+    assert "being sent right now" in capsys.readouterr().err
+    live.release()  # the show died
+    assert main(["outbox", "list", "--show", str(show)]) == 0
+    assert store.get(item.id).state == "queued"  # it never reached the creating request
+    assert main(["outbox", "drop", str(item.id), "--show", str(show)]) == 0
+
+
+def test_send_refuses_while_another_process_sends(
+    show: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from installation.outputs.publishers.outbox_recovery import OutboxLock
+
+    live = OutboxLock(tmp_path / "data" / "outbox.sqlite")
+    assert live.acquire()  # a running show
+    assert main(["outbox", "send", "--show", str(show), "--seconds", "5"]) == 2
+    assert "another process" in capsys.readouterr().err
+    live.release()

@@ -100,13 +100,22 @@ class OutboxRequest:
 
 
 def _store(request: OutboxRequest) -> tuple[ShowConfig, OutboxStore]:
-    from installation.outputs.publishers.targets import database_path
+    """The show's outbox, with what a dead process left ``sending`` resolved first (only when
+    no live process owns the outbox: a running show's rows are its own)."""
+    from installation.outputs.publishers.outbox_recovery import OutboxLock, recover
+    from installation.outputs.publishers.targets import database_path, repeat_windows
     from installation.scenes.registry import load_show
 
     config = load_show(request.show)
-    return config, OutboxStore(
-        database_path(config.posting, request.dry_run or config.posting.dry_run)
-    )
+    dry_run = request.dry_run or config.posting.dry_run
+    store = OutboxStore(database_path(config.posting, dry_run))
+    lock = OutboxLock(store.path)
+    if lock.acquire():
+        try:
+            recover(store, repeat_windows(config.posting, dry_run), time.time())
+        finally:
+            lock.release()
+    return config, store
 
 
 def _age(seconds: float) -> str:
@@ -166,12 +175,16 @@ def retry(request: OutboxRequest, item_id: int) -> int:
 
 
 def drop(request: OutboxRequest, item_id: int) -> int:
+    from installation.outputs.publishers.outbox_recovery import remove_if_done
+
     _, store = _store(request)
     try:
         item = store.drop(item_id)
+        removed = remove_if_done(store, item.image)
     finally:
         store.close()
-    print(f"#{item.id} ({item.state}, {item.target}) dropped; its image stays at {item.image}")
+    kept = "its image was deleted" if removed else f"its image stays at {item.image}"
+    print(f"#{item.id} ({item.state}, {item.target}) dropped; {kept}")
     return 0
 
 
@@ -182,6 +195,7 @@ def send(request: OutboxRequest, seconds: float | None) -> int:
 
     config = load_show(request.show)
     outbox = build_outbox(config.posting, request.dry_run or config.posting.dry_run)
+    outbox.wait_for_lock = False  # a running show owns it: say so, do not wait
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(143))
     outbox.start()
     started = time.monotonic()

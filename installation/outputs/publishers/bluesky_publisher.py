@@ -138,11 +138,13 @@ class BlueskyPublisher(Publisher):
 
     def publish(self, post: Post) -> Posted:
         rendered = self.render(post)
-        client = self._connected()
-        if post.attempts > 0:
-            existing = self._existing(client, post.key)
-            if existing is not None:
-                return existing
+        try:  # checks before the post itself: their failures use up no attempt
+            client = self._connected()
+            existing = self._existing(client, post.key) if post.attempts > 0 else None
+        except Retry as exc:
+            raise Retry(str(exc), exc.not_before, check=True) from None
+        if existing is not None:
+            return existing
         try:
             blob = client.upload_blob(rendered.image).blob
         except (AtProtocolError, httpx.TransportError) as exc:

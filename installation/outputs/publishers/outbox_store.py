@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS posts (
     sent_at REAL,
     remote_id TEXT,
     url TEXT,
-    last_error TEXT
+    last_error TEXT,
+    checks INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS posts_due ON posts (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS posts_sent_at ON posts (sent_at);
@@ -80,12 +82,15 @@ class Item:
     remote_id: str | None
     url: str | None
     last_error: str | None
+    checks: int = 0
+    """Pre-checks that failed (resuming a session, asking whether an earlier try posted):
+    not attempts of the post itself, so they never count against ``max_attempts``."""
 
 
 _COLUMNS = (
     "id, target, image, caption, alt, origin, post_key, state, attempts, created_at, updated_at, "
     "next_attempt_at, sending_since, committing_since, first_unclear_at, sent_at, remote_id, url, "
-    "last_error"
+    "last_error, checks"
 )
 
 
@@ -103,6 +108,12 @@ def new_key() -> str:
     return "".join(alphabet[(tid >> (5 * shift)) & 31] for shift in range(12, -1, -1))
 
 
+_OPENING = threading.Lock()
+"""One store at a time sets the database up in this process: the intake and the workers open
+theirs together at start, and SQLite answers two connections that both upgrade their lock for
+WAL and the schema with an immediate "database is locked" (no busy wait on a deadlock)."""
+
+
 class OutboxStore:
     """The outbox database at ``path`` (created with its folder); one per thread."""
 
@@ -111,22 +122,29 @@ class OutboxStore:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            elif version != SCHEMA_VERSION:
-                raise OutboxError(
-                    f"Outbox {path} was written by another version (schema {version}, this one "
-                    f"reads {SCHEMA_VERSION}); move it aside to start a new outbox."
-                )
+            with _OPENING:
+                self._set_up(path)
         except (sqlite3.Error, OSError) as exc:
             raise OutboxError(
                 f"Cannot open the outbox database {path}: {exc}. Check [posting] folder "
                 "(it must be a writable folder on a local disk)."
             ) from exc
+
+    def _set_up(self, path: Path) -> None:
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(posts)")}
+        if "checks" not in columns:  # an outbox written before pre-checks were counted apart
+            self._db.execute("ALTER TABLE posts ADD COLUMN checks INTEGER NOT NULL DEFAULT 0")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        elif version != SCHEMA_VERSION:
+            raise OutboxError(
+                f"Outbox {path} was written by another version (schema {version}, this one "
+                f"reads {SCHEMA_VERSION}); move it aside to start a new outbox."
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -146,15 +164,30 @@ class OutboxStore:
     def add(
         self, target: str, image: Path, caption: str, alt: str, origin: str, now: float
     ) -> Item:
+        (item,) = self.add_many((target,), image, caption, alt, origin, now)
+        return item
+
+    def add_many(
+        self,
+        targets: tuple[str, ...],
+        image: Path,
+        caption: str,
+        alt: str,
+        origin: str,
+        now: float,
+    ) -> list[Item]:
+        """One row per target, all in one transaction: a post goes to every target or none."""
+        ids = []
         with self._transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO posts (target, image, caption, alt, origin, post_key, state, "
-                "created_at, updated_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', "
-                "?, ?, ?)",
-                (target, str(image), caption, alt, origin, new_key(), now, now, now),
-            )
-            item_id = int(cursor.lastrowid or 0)
-        return self.get(item_id)
+            for target in targets:
+                cursor = db.execute(
+                    "INSERT INTO posts (target, image, caption, alt, origin, post_key, state, "
+                    "created_at, updated_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, "
+                    "'queued', ?, ?, ?)",
+                    (target, str(image), caption, alt, origin, new_key(), now, now, now),
+                )
+                ids.append(int(cursor.lastrowid or 0))
+        return [self.get(item_id) for item_id in ids]
 
     def get(self, item_id: int) -> Item:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM posts WHERE id = ?", (item_id,)).fetchone()
@@ -178,14 +211,17 @@ class OutboxStore:
         found = {str(state): int(count) for state, count in rows}
         return {state: found.get(state, 0) for state in STATES}
 
-    def next_due(self, now: float, blocked: frozenset[str] = frozenset()) -> Item | None:
-        """The queued item whose attempt is due soonest (not of a blocked target), if due now."""
+    def next_due(
+        self, now: float, blocked: frozenset[str] = frozenset(), target: str | None = None
+    ) -> Item | None:
+        """The queued item (of ``target``, or any not blocked) due soonest, if due now."""
         marks = ", ".join("?" for _ in blocked)
         not_blocked = f"AND target NOT IN ({marks})" if blocked else ""
+        only = "AND target = ?" if target is not None else ""
         row = self._db.execute(
-            f"SELECT {_COLUMNS} FROM posts WHERE state = 'queued' {not_blocked} "
+            f"SELECT {_COLUMNS} FROM posts WHERE state = 'queued' {not_blocked} {only} "
             "ORDER BY next_attempt_at, id LIMIT 1",
-            tuple(blocked),
+            (*blocked, *((target,) if target is not None else ())),
         ).fetchone()
         if row is None:
             return None
@@ -196,13 +232,11 @@ class OutboxStore:
         rows = self._db.execute("SELECT DISTINCT target FROM posts WHERE state = 'queued'")
         return {str(row[0]) for row in rows.fetchall()}
 
-    def next_wake(self, without: frozenset[str] = frozenset()) -> float | None:
-        """When the earliest queued item (not of ``without``) is due, or None when none is."""
-        marks = ", ".join("?" for _ in without)
-        others = f"AND target NOT IN ({marks})" if without else ""
+    def next_wake(self, target: str) -> float | None:
+        """When the earliest queued item of ``target`` is due, or None when none is."""
         row = self._db.execute(
-            f"SELECT MIN(next_attempt_at) FROM posts WHERE state = 'queued' {others}",
-            tuple(without),
+            "SELECT MIN(next_attempt_at) FROM posts WHERE state = 'queued' AND target = ?",
+            (target,),
         )
         value = row.fetchone()[0]
         return None if value is None else float(value)
@@ -255,13 +289,16 @@ class OutboxStore:
                 (not_before, error, now, unclear, item_id),
             )
 
-    def defer(self, item_id: int, not_before: float, reason: str, now: float) -> None:
-        """A ``sending`` item that never went out (a rate limit was in force): not an attempt."""
+    def defer(
+        self, item_id: int, not_before: float, reason: str, now: float, check: bool = False
+    ) -> None:
+        """A ``sending`` item that never went out: not an attempt (``check``: a pre-check
+        failed, counted apart in ``checks``)."""
         with self._transaction() as db:
             db.execute(
                 "UPDATE posts SET state = 'queued', next_attempt_at = ?, last_error = ?, "
-                "updated_at = ? WHERE id = ?",
-                (not_before, reason, now, item_id),
+                "updated_at = ?, checks = checks + ? WHERE id = ?",
+                (not_before, reason, now, int(check), item_id),
             )
 
     def mark_failed(self, item_id: int, error: str, now: float) -> None:
@@ -279,6 +316,17 @@ class OutboxStore:
                 f"sent_at = COALESCE(?, sent_at), {sets} WHERE id = ?",
                 (state, now, sent_at, *values.values(), item_id),
             )
+
+    def image_unneeded(self, image: Path) -> bool:
+        """Whether every row that posts ``image`` is ``sent`` (or none is left)."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM posts WHERE image = ? AND state != 'sent'", (str(image),)
+        ).fetchone()
+        return int(row[0]) == 0
+
+    def images(self) -> set[str]:
+        """Every image path a row names."""
+        return {str(row[0]) for row in self._db.execute("SELECT DISTINCT image FROM posts")}
 
     def left_sending(self) -> list[Item]:
         """Items a killed process left in ``sending`` (call before a worker starts)."""

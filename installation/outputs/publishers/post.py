@@ -72,11 +72,14 @@ class PostError(Exception):
 
 
 class Retry(PostError):
-    """Nothing was posted; try again later (``not_before``: a wall time from a rate-limit reset)."""
+    """Nothing was posted; try again later (``not_before``: a wall time from a rate-limit reset).
+    ``check``: a check before the post itself failed (resuming a session, asking whether an
+    earlier try posted); the outbox does not count it as an attempt."""
 
-    def __init__(self, reason: str, not_before: float | None = None) -> None:
+    def __init__(self, reason: str, not_before: float | None = None, check: bool = False) -> None:
         super().__init__(reason)
         self.not_before = not_before
+        self.check = check
 
 
 class Rejected(PostError):

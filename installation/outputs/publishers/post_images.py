@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +15,25 @@ from installation.outputs.atomic_file import atomic_png
 MIME_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
-def write_png(image: NDArray[np.uint8], path: Path, min_width: int = 0) -> Path:
-    """Save an RGB image as PNG (atomically), scaled up (Lanczos) to at least ``min_width``."""
+def write_png(
+    image: NDArray[np.uint8], path: Path, min_width: int = 0, durable: bool = False
+) -> Path:
+    """Save an RGB image as PNG (atomically), scaled up (Lanczos) to at least ``min_width``;
+    ``durable``: on disk (fsync of the file and its folder) before this returns."""
     picture = PILImage.fromarray(image)
     if min_width and picture.width < min_width:
         height = round(picture.height * min_width / picture.width)
         picture = picture.resize((min_width, height), PILImage.Resampling.LANCZOS)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_png(picture, path)
+    atomic_png(picture, path)
+    if durable:
+        for name, flags in ((path, os.O_RDONLY), (path.parent, os.O_RDONLY)):
+            descriptor = os.open(name, flags)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+    return path
 
 
 def mime_type(path: Path) -> str:

@@ -4,7 +4,7 @@
 into a post (caption and alt text from the templates). ``PeriodicFrames`` is the frame loop's
 capture hook: every ``[posting.frames] every_seconds`` it grabs the finished frame (before the
 stats overlay is drawn) and hands it over; the pixels are read and encoded on the outbox's
-worker, so the frame loop pays only for the grab (measured in BENCHMARKS.md).
+intake thread, so the frame loop pays only for the grab (measured in BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def fill(template: str, **fields: object) -> str:
 
 
 class PostingSink(OutputSink):
-    """Posts revealed rainbows through the outbox; owns the outbox's worker."""
+    """Posts revealed rainbows through the outbox; owns the outbox's threads."""
 
     name = "outbox"
     when_behind = "drop"
@@ -66,7 +66,7 @@ class PostingSink(OutputSink):
                 fill(rainbows.caption, **fields),
                 fill(rainbows.alt, **fields),
                 f"rainbow seed {event.seed}",
-                lambda: write_png(image, path, rainbows.size),
+                lambda: write_png(image, path, rainbows.size, durable=True),
             )
         )
 
@@ -76,7 +76,7 @@ class PostingSink(OutputSink):
 
 Grab = Callable[[], Callable[[], Image]]
 """Takes the frame just drawn (cheap, on the frame loop); the callable it returns reads its
-pixels (on the worker)."""
+pixels (on the outbox's intake thread)."""
 
 
 class PeriodicFrames:
@@ -122,6 +122,6 @@ class PeriodicFrames:
                 fill(self.frames.caption, **fields),
                 fill(self.frames.alt, **fields),
                 f"frame of {fields['scene']}",
-                lambda: write_png(pixels(), path),
+                lambda: write_png(pixels(), path, durable=True),
             )
         )

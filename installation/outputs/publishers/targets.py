@@ -92,6 +92,21 @@ def database_path(posting: PostingSection, dry_run: bool | None = None) -> Path:
     return posting.folder / ("outbox-dry-run.sqlite" if dry else "outbox.sqlite")
 
 
+def repeat_windows(posting: PostingSection, dry_run: bool | None = None) -> dict[str, float]:
+    """Per target, how long after a lost answer a repeat cannot post twice (no credentials
+    needed: ``outbox list/retry/drop`` resolve a dead process's rows with it)."""
+    if posting.dry_run if dry_run is None else dry_run:
+        return dict.fromkeys(posting.targets, DryRunPublisher.safe_to_repeat_seconds)
+    from installation.outputs.publishers.bluesky_publisher import BlueskyPublisher
+    from installation.outputs.publishers.file_publisher import FilePublisher
+    from installation.outputs.publishers.mastodon_publisher import MastodonPublisher
+    from installation.outputs.publishers.x_publisher import XPublisher
+
+    kinds = (BlueskyPublisher, FilePublisher, MastodonPublisher, XPublisher)
+    windows = {kind.kind: kind.safe_to_repeat_seconds for kind in kinds}
+    return {name: windows.get(target.kind, 0.0) for name, target in posting.targets.items()}
+
+
 def build_publishers(posting: PostingSection, dry_run: bool | None = None) -> Built:
     dry = posting.dry_run if dry_run is None else dry_run
     publishers: dict[str, Publisher] = {}

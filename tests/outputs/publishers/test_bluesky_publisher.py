@@ -132,3 +132,18 @@ def test_an_expired_saved_session_logs_in_again(tmp_path: Path) -> None:
         later = publisher(fake, tmp_path)
         later.publish(a_post(picture(tmp_path / "b.png")))
         assert later.logins == 1 and len(fake.posts()) == 2
+
+
+def test_a_failed_login_is_a_pre_check_not_an_attempt(tmp_path: Path) -> None:
+    faults = FaultPlan(paths="^/xrpc/com.atproto.server.createSession$", script=["429"])
+    with FakeBluesky(BSKY_HANDLE, BSKY_PASSWORD, faults=faults, reset_seconds=30) as service:
+        with pytest.raises(Retry) as caught:
+            publisher(service, tmp_path).publish(a_post(picture(tmp_path / "a.png")))
+        assert caught.value.check  # the outbox counts it in `checks`, not `attempts`
+
+
+def test_a_failed_upload_is_an_attempt(fake: FakeBluesky, tmp_path: Path) -> None:
+    fake.faults.push("500")
+    with pytest.raises(Retry) as caught:
+        publisher(fake, tmp_path).publish(a_post(picture(tmp_path / "a.png")))
+    assert not caught.value.check
