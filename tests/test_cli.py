@@ -226,6 +226,7 @@ def test_doctor_prints_its_sections_and_nothing_else(write_show: ShowWriter) -> 
         "OSC",
         "Posting",
         "Camera",
+        "Disk",
         "Summary",
     ]
     # The test harness's SDL_VIDEODRIVER=dummy is honoured, and said to show nothing.
