@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from installation.canvas import Image
 from installation.config.schema import ShowConfig
 from installation.errors import ConfigError
-from installation.events import Event, EventQueue, QuitRequested
+from installation.events import Event, EventQueue, HoursChanged, QuitRequested
 from installation.inputs.base import InputSource, start_sources, stop_sources
 from installation.inputs.registry import InputKit, build_inputs, input_problems
 from installation.loop.clock import Clock, RealClock
@@ -38,7 +38,7 @@ from installation.models.base import Model
 from installation.models.catalog import load_models
 from installation.models.request_worker import InlineRequests, ThreadedRequests
 from installation.models.sequence_worker import InlineSequence, ThreadedSequence
-from installation.outputs.base import OutputBus
+from installation.outputs.base import OutputBus, OutputSink
 from installation.outputs.display import PygameDisplay
 from installation.outputs.instance_lock import DisplayLock
 from installation.outputs.registry import OutputKit, build_outputs
@@ -84,6 +84,22 @@ class LiveWorkers:
         for worker in self._workers:
             worker.join(timeout)
         self._workers = []
+
+
+class InputsAtClosing(OutputSink):
+    """Opening hours for the inputs: at closing each started source releases its device (the
+    camera: ``InputSource.pause``), at opening it takes it back. Inputs never hear the
+    output bus themselves; the app, which knows both, connects them here."""
+
+    name = "inputs at closing"
+
+    def __init__(self) -> None:
+        self.sources: list[InputSource] = []
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, HoursChanged):
+            for source in self.sources:
+                source.resume() if event.open else source.pause()
 
 
 def live_kit(emit: Callable[[Event], None], workers: LiveWorkers) -> SceneKit:
@@ -202,6 +218,8 @@ def run_show(
     )
     for sink in outputs.sinks:
         bus.add(sink)
+    at_closing = InputsAtClosing()
+    bus.add(at_closing)
     inputs = build_inputs(config, InputKit(director, stats.count, stats.time))
     overlay = StatsOverlay(config.show.fps, providers)
     sources: list[InputSource] = []
@@ -211,6 +229,7 @@ def run_show(
         overlay.warm_up(display)
         bus.start()
         sources = start_sources([*inputs, *extra_sources], events.post)
+        at_closing.sources = sources
         director.start(clock.now())
         _wait_until_ready(director, clock)
         # What exists now lives as long as the show: keep it out of every later collection,

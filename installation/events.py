@@ -84,6 +84,15 @@ class Blackout(Event):
 
 
 @dataclass(frozen=True)
+class OpeningHours(Event):
+    """The show's opening hours (``[schedule]``) say it is now ``open`` or closed; posted at
+    start and on each change. ``reason`` says why, in words (``closes at 18:00``)."""
+
+    open: bool
+    reason: str
+
+
+@dataclass(frozen=True)
 class ToggleOverlay(Event):
     """Show or hide the stats overlay."""
 
@@ -262,6 +271,17 @@ class SceneChanged(Event):
 
     scene: str
     previous: str
+
+
+@dataclass(frozen=True)
+class HoursChanged(Event):
+    """The director opened or closed the show (``OpeningHours``): closed, the scenes rest and
+    the screen is black; sinks that work for an open show (posting, the screen's power) follow.
+    ``first``: the state at the show's start, not a change."""
+
+    open: bool
+    reason: str
+    first: bool = False
 
 
 @dataclass(frozen=True)

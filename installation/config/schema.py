@@ -18,6 +18,7 @@ from installation.config.actions import DEFAULT_GAMEPAD_BUTTONS, DEFAULT_KEYS, A
 from installation.config.gaze_schema import CameraSection, GazeSection
 from installation.config.paths import Table as Section
 from installation.config.posting_schema import PostingSection
+from installation.config.schedule_schema import ScheduleSection
 
 ProviderName = Literal["tensorrt", "cuda", "cpu"]
 ModelKind = Literal["lava_lamp", "generator", "gaze"]
@@ -364,6 +365,7 @@ class ShowConfig(Section):
     posting: PostingSection = PostingSection()
     camera: CameraSection = CameraSection()
     gaze: GazeSection = GazeSection()
+    schedule: ScheduleSection = ScheduleSection()
     models: dict[str, ModelEntry] = Field(
         default_factory=dict, description="one table per model; scenes name them"
     )

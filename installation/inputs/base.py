@@ -45,6 +45,15 @@ class InputSource(ABC):
         """Stop posting and release the device; must not wait long."""
         return None
 
+    def pause(self) -> None:
+        """The show closed (opening hours): release a device it holds (the camera) until
+        ``resume``. Called on the frame loop: must not wait."""
+        return None
+
+    def resume(self) -> None:
+        """The show opened again: take the device back (nothing when not paused)."""
+        return None
+
 
 def start_sources(sources: Iterable[InputSource], post: Post) -> list[InputSource]:
     """Start every source that can start; the others log one line and drop out."""

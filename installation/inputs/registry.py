@@ -3,7 +3,8 @@
 ``app.run_show`` builds the show's inputs with ``build_inputs`` and checks their settings
 with ``input_problems`` before the window opens; it names no concrete input. A factory returns
 None when its section turns the input off (``[osc] enabled = false``, no camera, no hotkeys),
-so a new kind of input is one module plus one entry below.
+so a new kind of input is one module plus one entry below. The opening hours come first:
+a show started while closed is closed from its first frame.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from installation.inputs.base import InputSource
 from installation.inputs.controls import ControlMap
 from installation.inputs.gaze.source import GazeInput
 from installation.inputs.hotkeys import GlobalHotkeys, hotkey_problems
+from installation.inputs.opening_hours import OpeningHoursInput
 from installation.inputs.osc.addresses import OscAddressSpace, ShowFacts
 from installation.inputs.osc.advertise import OscAdvertiser
 from installation.inputs.osc.router import AllowList, OscRouter, RateLimiter
@@ -77,7 +79,12 @@ def _hotkeys(config: ShowConfig, kit: InputKit) -> InputSource | None:
     return hotkeys if hotkeys.hotkeys else None  # no hotkeys: no listener, no warning
 
 
+def _schedule(config: ShowConfig, kit: InputKit) -> InputSource | None:
+    return OpeningHoursInput(config.schedule) if config.schedule.enabled else None
+
+
 INPUT_KINDS: dict[str, InputKind] = {
+    "schedule": InputKind("schedule", _schedule),
     "window": InputKind("controls", _window),
     "osc": InputKind("osc", _osc),
     "gaze": InputKind("camera", _gaze),

@@ -9,6 +9,7 @@ from installation.events import (
     EventRefused,
     GameFinished,
     GameStarted,
+    HoursChanged,
     ImageRevealed,
     ParameterChanged,
     SceneChanged,
@@ -62,6 +63,8 @@ class StatsSink(OutputSink):
             self.stats.count("parameters_changed")
         elif isinstance(event, EventRefused):
             self.stats.count("events_refused")
+        elif isinstance(event, HoursChanged) and not (event.open and event.first):
+            self.stats.count("schedule_opened" if event.open else "schedule_closed")
 
     def presented(self, at: float) -> None:
         """The frame loop presented a frame at ``at`` (``perf_counter``): time the reveals in it."""

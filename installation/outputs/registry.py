@@ -14,6 +14,7 @@ from typing import Protocol
 
 from installation.config.schema import ShowConfig
 from installation.outputs.base import OutputSink
+from installation.outputs.display_power import DisplayPower
 from installation.outputs.gallery import GalleryWriter
 from installation.outputs.gallery_bounds import GalleryBounds
 from installation.outputs.osc_out import OscSender
@@ -97,10 +98,19 @@ def _posting(config: ShowConfig, kit: OutputKit) -> OutputParts:
     return OutputParts([PostingSink(posting, outbox, config.show.name)], capture)
 
 
+def _display_power(config: ShowConfig, kit: OutputKit) -> OutputParts:
+    schedule = config.schedule
+    if not (schedule.enabled and (schedule.display_off_command or schedule.display_on_command)):
+        return OutputParts()
+    off, on = schedule.display_off_command, schedule.display_on_command
+    return OutputParts([DisplayPower(off, on, schedule.command_timeout_seconds, kit.count)])
+
+
 OUTPUT_KINDS: dict[str, OutputKind] = {
     "gallery": OutputKind("gallery", _gallery),
     "osc": OutputKind("osc", _osc_out),
     "posting": OutputKind("posting", _posting),
+    "display_power": OutputKind("schedule", _display_power),
 }
 """Output kind -> the ``[section]`` that configures it and its factory, in bus order."""
 

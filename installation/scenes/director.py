@@ -15,6 +15,11 @@ value is refused with an ``EventRefused`` output event, never applied.
 Cards (``Scene.card``, ``cards.py``: a game's result card) are drawn last, over the scenes and
 their crossfade, and outlive a cut: over the rainbow of the game that just ended.
 
+Opening hours (``OpeningHours``, from ``[schedule]``): at closing the picture fades to black
+and, once black, every scene is deactivated (no model work, no attract game, no reveal); while
+closed no event reaches a scene. At opening the scene on screen is activated again and the
+picture fades back. ``HoursChanged`` on the output bus tells the sinks (posting, the screen).
+
 Nothing here waits: activating starts workers, deactivating only signals them.
 """
 
@@ -25,8 +30,6 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
 from installation.canvas import Canvas, Colour, Rect
 from installation.events import (
     Blackout,
@@ -35,9 +38,10 @@ from installation.events import (
     GameFinished,
     GameInput,
     GameOver,
+    HoursChanged,
     NextScene,
+    OpeningHours,
     ParameterChanged,
-    ParameterValue,
     PingReceived,
     PointAt,
     Pong,
@@ -52,18 +56,21 @@ from installation.events import (
 )
 from installation.scenes.base import Scene
 from installation.scenes.cards import Cards
+from installation.scenes.playlist import Playlist
 from installation.throttled_log import ThrottledLog
 
 log = logging.getLogger(__name__)
 BLACKOUT_SECONDS = 0.5
 """How long the picture takes to fade to black (and back)."""
+WHILE_CLOSED = (Blackout, PingReceived, StatusRequested)
+"""What a closed show still answers; every other input waits for no one (it is dropped)."""
 
 
 def _ignore(event: Event) -> None:
     return None
 
 
-class Director:
+class Director(Playlist):
     """Holds the playlist and the scenes on screen; the frame loop calls update and draw."""
 
     def __init__(
@@ -74,13 +81,10 @@ class Director:
         emit: Callable[[Event], None] = _ignore,
         inbox: list[Event] | None = None,
     ) -> None:
-        if not scenes:
-            raise ValueError("the director needs at least one scene")
-        self.scenes = list(scenes)
+        super().__init__(scenes)
         self.crossfade_seconds = crossfade_seconds
         self.background = background
         self._emit = emit
-        self.index = 0
         self._started = 0.0
         self._incoming: int | None = None
         self._fade_started: float | None = None
@@ -89,14 +93,12 @@ class Director:
         self._cards = Cards()
         self._blackout_on = False
         self._blackout_level = 0.0
+        self._closed: bool | None = None  # None: the opening hours have not spoken (open)
+        self._asleep = False  # closed and black: every scene deactivated
         self._now = 0.0
         self._refusals = ThrottledLog(log)
         self.inbox: list[Event] = inbox if inbox is not None else []
         """Input events scenes post (a game's ``GameOver``): handled in the same frame."""
-
-    @property
-    def current(self) -> Scene[Any]:
-        return self.scenes[self.index]
 
     @property
     def incoming(self) -> Scene[Any] | None:
@@ -111,9 +113,14 @@ class Director:
         """0 = picture, 1 = black."""
         return self._blackout_level
 
+    @property
+    def closed(self) -> bool:
+        """Outside the show's opening hours."""
+        return bool(self._closed)
+
     def active(self) -> list[Scene[Any]]:
         """Scenes whose model work runs now: on screen, incoming, and busy in the background."""
-        return [self.scenes[i] for i in sorted(self._active_indices())]
+        return [] if self._asleep else [self.scenes[i] for i in sorted(self._active_indices())]
 
     def _active_indices(self) -> set[int]:
         indices = {self.index, *self._background}
@@ -126,29 +133,24 @@ class Director:
         self.current.activate(now)
 
     def stop(self) -> None:
+        if self._asleep:
+            return
         for index in self._active_indices():
             self.scenes[index].deactivate()
         self._background.clear()
         self._incoming = self._fade_started = None
         self._cards.clear()
 
-    def find(self, target: str) -> int | None:
-        """Index of the scene named ``target`` (its name first, then its kind)."""
-        for index, scene in enumerate(self.scenes):
-            if scene.name == target:
-                return index
-        for index, scene in enumerate(self.scenes):
-            if scene.matches(target):
-                return index
-        return None
-
     # update --------------------------------------------------------------------------------
 
     def update(self, now: float, events: Sequence[Event]) -> None:
         elapsed, self._now = max(0.0, now - self._now), now
         routed: dict[int, list[Event]] = {}
-        for event in events:
+        for event in self._opening_hours(events, now):
             self._handle(event, now, routed)
+        if self._asleep:
+            self._fade_blackout(elapsed)
+            return
         duration = self.current.settings.duration_seconds
         if self._incoming is None and duration > 0 and now - self._started >= duration:
             self._switch((self.index + 1) % len(self.scenes), now)
@@ -162,6 +164,29 @@ class Director:
         self._let_go_of_background()
         self._cards.update(self._drawn(), now)
         self._fade_blackout(elapsed)
+        if self._closed and self._blackout_level >= 1.0:
+            self.stop()  # black now: the scenes rest until opening time
+            self._asleep, self._return_to = True, None
+
+    def _opening_hours(self, events: Sequence[Event], now: float) -> list[Event]:
+        """Acts on ``OpeningHours``; returns the other events a show open (or closed) handles."""
+        kept: list[Event] = []
+        for event in events:
+            if not isinstance(event, OpeningHours):
+                if not self._closed or isinstance(event, WHILE_CLOSED):
+                    kept.append(event)
+                continue
+            first, closed = self._closed is None, not event.open
+            if closed == self._closed:
+                continue
+            self._closed = closed
+            log.info("opening hours: %s (%s)", "closed" if closed else "open", event.reason)
+            if not closed and self._asleep:
+                self._asleep = False
+                self._started = now
+                self.current.activate(now)
+            self._emit(HoursChanged(event.open, event.reason, first))
+        return kept
 
     def _handle(self, event: Event, now: float, routed: dict[int, list[Event]]) -> None:
         if isinstance(event, NextScene):
@@ -194,11 +219,13 @@ class Director:
             self._emit(Pong(event.reply_to))
         elif isinstance(event, StatusRequested):
             scene = self.incoming.name if self.incoming is not None else self.current.name
-            self._emit(StatusReport(event.reply_to, scene, self._blackout_on))
+            self._emit(StatusReport(event.reply_to, scene, self._blackout_on or self.closed))
 
     def _handle_inbox(self, now: float) -> None:
         """What scenes posted while updating, handled now rather than a frame later: a game's
         end reaches the rainbow scene in the frame it happened (bounded: a few rounds)."""
+        if self._closed:  # closing: a game's end makes no rainbow now
+            self.inbox.clear()
         for _ in range(4):
             if not self.inbox:
                 return
@@ -249,45 +276,6 @@ class Director:
             self._switch(index, now)
             if settings.return_after_seconds > 0:
                 self._return_to = (previous, now + settings.return_after_seconds)
-
-    def validated(
-        self, scene_name: str | None, name: str, value: ParameterValue
-    ) -> tuple[Scene[Any], Any] | str:
-        """The scene and its settings with ``name = value``, or why that cannot be.
-
-        Reads only (safe from an input thread, which checks a value before posting it).
-        """
-        index = self.index if scene_name is None else self.find(scene_name)
-        if index is None:
-            return f"no scene named {scene_name!r}"
-        scene = self.scenes[index]
-        settings = scene.settings
-        if name not in settings.live_parameters:
-            live = ", ".join(sorted(settings.live_parameters)) or "none"
-            return f"{scene.name}: {name!r} is not live (live: {live})"
-        try:
-            # Strict: a string never becomes a number, a bool never a float.
-            updated = type(settings).model_validate(
-                settings.model_dump() | {name: value}, strict=True
-            )
-        except ValidationError as exc:
-            reason = exc.errors()[0]["msg"]
-            return f"{scene.name}: {name} = {value!r}: {reason}"
-        return scene, updated
-
-    def check_parameter(
-        self, scene_name: str | None, name: str, value: ParameterValue
-    ) -> str | None:
-        """None when ``SetParameter(name, value, scene_name)`` would be applied; else why not."""
-        result = self.validated(scene_name, name, value)
-        return result if isinstance(result, str) else None
-
-    def scene_names(self) -> list[str]:
-        """The scenes' names in playlist order."""
-        return [scene.name for scene in self.scenes]
-
-    def has_scene(self, target: str) -> bool:
-        return self.find(target) is not None
 
     def _set_parameter(self, event: SetParameter) -> None:
         result = self.validated(event.scene, event.name, event.value)
@@ -360,7 +348,7 @@ class Director:
 
     def _fade_blackout(self, elapsed: float) -> None:
         step = elapsed / BLACKOUT_SECONDS
-        target = 1.0 if self._blackout_on else 0.0
+        target = 1.0 if self._blackout_on or self._closed else 0.0
         if self._blackout_level < target:
             self._blackout_level = min(target, self._blackout_level + step)
         elif self._blackout_level > target:

@@ -162,12 +162,13 @@ class CameraThread:
         self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop reading; the thread ends after its current read (it is not waited for long)."""
+    def stop(self, wait: bool = True) -> None:
+        """Stop reading; the thread ends after its current read, closing the device (it is
+        waited for a second at most; not at all with ``wait=False``)."""
         self._stop.set()
         with self._new_frame:
             self._new_frame.notify_all()
-        if self._thread is not None:
+        if wait and self._thread is not None:
             self._thread.join(timeout=1.0)
 
     def wait_newest(self, after: int, timeout: float) -> tuple[int, CameraFrame | None]:

@@ -170,6 +170,7 @@ class GazeInput(InputSource):
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._post: Post = lambda event: None
+        self._paused = False
         self.estimator: GazeEstimator | None = None
         self.state: GazeState = "no_camera"
         self._last_face = -1e9
@@ -203,6 +204,11 @@ class GazeInput(InputSource):
         # show's first frame (later states are posted as they change, and with each frame).
         self._set_state("no_camera")
         post(GazeSeen("no_camera"))
+        self._paused = False
+        self._start_threads()
+
+    def _start_threads(self) -> None:
+        self._stop = threading.Event()  # each run its own: a paused run's threads end alone
         self._camera = CameraThread(
             self._opener,
             self.camera_settings.describe,
@@ -212,8 +218,25 @@ class GazeInput(InputSource):
             on_status=self._camera_status,
         )
         self._camera.start()
-        self._thread = threading.Thread(target=self._run, name="gaze", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(self._camera, self._stop), name="gaze", daemon=True
+        )
         self._thread.start()
+
+    def pause(self) -> None:
+        """Closed hours: the camera is released (its threads end on their own, unwaited)."""
+        if self._paused or self._camera is None:
+            return
+        self._paused = True
+        self._stop.set()
+        self._camera.stop(wait=False)
+        log.info("gaze: paused, the camera is released until the show opens")
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            log.info("gaze: the show opened, the camera is taken again")
+            self._start_threads()
 
     def stop(self) -> None:
         self._stop.set()
@@ -228,11 +251,11 @@ class GazeInput(InputSource):
 
     # the gaze thread -----------------------------------------------------------------------
 
-    def _run(self) -> None:
-        camera, estimator = self._camera, self.estimator
-        assert camera is not None and estimator is not None
+    def _run(self, camera: CameraThread, stop: threading.Event) -> None:
+        estimator = self.estimator
+        assert estimator is not None
         sequence = 0
-        while not self._stop.is_set():
+        while not stop.is_set():
             sequence, frame = camera.wait_newest(sequence, timeout=0.25)
             now = time.perf_counter()
             if frame is None:

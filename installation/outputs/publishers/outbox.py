@@ -22,6 +22,10 @@ The policy, per attempt:
 - ``Unclear`` (the answer to the creating request was lost): repeated while the publisher says a
   repeat cannot post twice (Mastodon's idempotency key, Bluesky's record key), else ``unknown``.
 - More than ``max_attempts`` attempts: ``failed``.
+
+``pause`` (the show's closed hours) stops the workers from claiming rows: what is queued stays
+queued, new posts are still taken in and saved, and nothing is sent (not even in the drain of
+a stop) until ``resume``. An attempt already under way when it pauses finishes.
 """
 
 from __future__ import annotations
@@ -87,6 +91,7 @@ class Outbox(Attempts):
         self.lock = OutboxLock(database)
         self._closing = threading.Event()
         self._stopping = threading.Event()
+        self._paused = threading.Event()
         self._intake_thread = threading.Thread(target=self._intake, name="outbox-intake")
         self._intake_thread.daemon = True
         self._owner = threading.Thread(target=self._own, name="outbox", daemon=True)
@@ -127,6 +132,22 @@ class Outbox(Attempts):
     def start(self) -> None:
         self._intake_thread.start()
         self._owner.start()
+
+    def pause(self) -> None:
+        """Send nothing more until ``resume`` (queued rows wait; intake goes on)."""
+        if not self._paused.is_set():
+            self._paused.set()
+            log.info("outbox: paused (the show is closed); queued posts wait")
+
+    def resume(self) -> None:
+        if self._paused.is_set():
+            self._paused.clear()
+            log.info("outbox: resumed")
+            self._wake_all()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
 
     def stop(self, timeout: float = 35.0, drain_seconds: float = 3.0) -> None:
         """Queue what was handed in, send what is due for up to ``drain_seconds`` more (a show
@@ -314,7 +335,7 @@ class Outbox(Attempts):
 
     def _send_next(self, store: OutboxStore, target: str) -> bool:
         now = time.time()
-        if self._blocked.get(target, 0.0) > now:
+        if self._paused.is_set() or self._blocked.get(target, 0.0) > now:
             return False
         with self._claiming:  # the cap counts rows in `sending`: check and claim as one
             if self._cap_free(store, now) > now:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from installation.canvas import Image
 from installation.config.posting_schema import FramePosts, PostingSection
-from installation.events import Event, ImageRevealed
+from installation.events import Event, HoursChanged, ImageRevealed
 from installation.outputs.base import OutputSink
 from installation.outputs.gallery import gallery_stem
 from installation.outputs.publishers.outbox import Job, Outbox
@@ -44,6 +44,9 @@ class PostingSink(OutputSink):
         self.outbox.start()
 
     def handle(self, event: Event) -> None:
+        if isinstance(event, HoursChanged):  # closed: queued posts wait for opening time
+            self.outbox.resume() if event.open else self.outbox.pause()
+            return
         if not isinstance(event, ImageRevealed):
             return
         rainbows = self.settings.rainbows
