@@ -349,8 +349,12 @@ class PygameDisplay:
     def grab(self) -> Callable[[], Image]:
         """Take the frame drawn so far (call before ``present``: SDL's back buffer is undefined
         after it); the returned callable turns it into an RGB image, on any thread."""
-        surface = self._renderer.to_surface()
         pg = self._pg
+        # Into a surface of our own: pygame 2.6's Renderer.to_surface() with no surface leaks
+        # the one it makes (3.7 MB a grab at 1280x720; the posting path's growth). Ours is
+        # freed with the closure: 0.26 ms a grab.
+        area = self._renderer.get_viewport()
+        surface = self._renderer.to_surface(pg.Surface(area.size, 0, 32), area)
 
         def pixels() -> Image:
             width, height = surface.get_size()
