@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from gaze import GEOMETRY
 from headless_run import ROOT, steal_seconds
 from memory_soak import least_squares_slope, rss_kb
 from osc_show import stage_show
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from tests.synthetic_gaze import ScreenGeometry, SyntheticCamera, write_video
+from tests.synthetic_gaze import SyntheticCamera, write_video
 
 POSTING = """
 [posting]
@@ -67,7 +68,7 @@ def rig_show(folder: Path, port: int) -> Path:
 
 
 def visitor_video(folder: Path, seconds: float = 20.0) -> Path:
-    camera = SyntheticCamera(ScreenGeometry(1920, 1080, 53.1, 29.9, 65.0))
+    camera = SyntheticCamera(GEOMETRY)
     rng = np.random.default_rng(3)
     pose, look = camera.nominal_pose(), camera.random_appearance(rng)
     frames = [

@@ -49,6 +49,7 @@ from installation.inputs.gaze.eyes import EyeTracker
 from installation.inputs.gaze.recording import read_recording
 from installation.inputs.gaze.source import GazeEstimator, GazeModel, load_gaze_model
 from tests.synthetic_gaze import (
+    Appearance,
     ScreenGeometry,
     SyntheticCamera,
     moved_photo_frames,
@@ -67,18 +68,22 @@ def plan_targets() -> list[tuple[float, float, str]]:
     ]
 
 
-def synthetic_recording(folder: Path, seed: int, head_motion: float = 1.0) -> Path:
+def synthetic_recording(
+    folder: Path, seed: int, head_motion: float = 1.0, appearance: Appearance | None = None
+) -> Path:
     camera = SyntheticCamera(GEOMETRY)
     return write_recording(
         folder, camera, plan_targets(), frames_per_target=30, settle_frames=10, seed=seed,
-        head_motion=head_motion,
+        head_motion=head_motion, appearance=appearance,
     )  # fmt: skip
 
 
-def fitted_model(folder: Path, seed: int) -> GazeModel:
+def fitted_model(folder: Path, seed: int, appearance: Appearance | None = None) -> GazeModel:
+    """A gaze model fitted on a synthetic calibration recording (of ``appearance``: the
+    visitor and the room, else one drawn from ``seed``)."""
     from installation.commands.gaze_fitting import save
 
-    recording = read_recording(synthetic_recording(folder / "fit", seed))
+    recording = read_recording(synthetic_recording(folder / "fit", seed, appearance=appearance))
     samples, _, _ = recording_samples(recording, GazeEstimator(), progress=False)
     calibration = fit(samples, recording.screen)
     path = folder / "model.gaze.onnx"

@@ -131,23 +131,14 @@ def _gallery_with_visitor(folder: Path) -> Path:
     """A copy of the gallery show whose camera is a synthetic visitor's video and whose gaze
     model was fitted on that same visitor's calibration recording (as a kiosk is calibrated)."""
     import numpy as np
-    from gaze import GEOMETRY, plan_targets  # benchmarks/gaze.py, beside this script
+    from gaze import GEOMETRY, fitted_model  # benchmarks/gaze.py, beside this script
 
-    from installation.commands.gaze_fitting import fit, recording_samples, save
-    from installation.inputs.gaze.recording import read_recording
-    from installation.inputs.gaze.source import GazeEstimator
-    from tests.synthetic_gaze import SyntheticCamera, write_recording, write_video
+    from tests.synthetic_gaze import SyntheticCamera, write_video
 
     camera = SyntheticCamera(GEOMETRY)
     rng = np.random.default_rng(9)
     pose, look = camera.nominal_pose(), camera.random_appearance(rng)
-    recorded = write_recording(
-        folder / "fit", camera, plan_targets(), 30, 10, seed=21, appearance=look
-    )
-    recording = read_recording(recorded)
-    samples, _, _ = recording_samples(recording, GazeEstimator(), progress=False)
-    model = folder / "visitor.gaze.onnx"
-    save(fit(samples, recording.screen), model, "screenshots", recording.screen)
+    model = fitted_model(folder, seed=21, appearance=look).model.spec.path
     frames = [camera.render(_look(i / 30.0), pose, look, rng) for i in range(30 * 40)]
     video = folder / "visitor.avi"
     write_video(video, frames, fps=30.0)

@@ -143,14 +143,13 @@ def _providers() -> list[str]:
     return usable
 
 
-def _models(show: Path) -> list[str]:
+def _models(show: Path, loaded: ShowConfig | InstallationError) -> list[str]:
     missing: list[str] = []
     print(f"Models of {show}")
-    try:
-        config = load_show(show)
-    except InstallationError as exc:
-        print(f"  show config problem: {exc}")
+    if isinstance(loaded, InstallationError):
+        print(f"  show config problem: {loaded}")
         return [f"a valid show config ({show})"]
+    config = loaded
     threads = threads_per_model(config.runtime, len(config.models))
     for name, entry in config.models.items():
         if not entry.path.is_file():
@@ -204,12 +203,9 @@ def _game_agents(config: ShowConfig) -> list[str]:
     return missing
 
 
-def _osc(show: Path) -> None:
+def _osc(show: Path, config: ShowConfig) -> None:
     """Where the show listens for OSC (and whether that port is free now) and whom it tells."""
-    try:
-        settings = load_show(show).osc
-    except InstallationError:
-        return  # already reported with the models
+    settings = config.osc
     print(f"OSC of {show}")
     if not settings.enabled:
         _line("server", "off ([osc] enabled = false)")
@@ -243,7 +239,7 @@ def _resolves(host: str) -> str:
     return "resolves"
 
 
-def _posting(show: Path, online: bool) -> list[str]:
+def _posting(show: Path, config: ShowConfig, online: bool) -> list[str]:
     """Each posting target: its credentials there or not (names only), and with ``online``
     whether the service takes them."""
     from installation.outputs.publishers.credentials import install_redactor
@@ -251,10 +247,7 @@ def _posting(show: Path, online: bool) -> list[str]:
     from installation.outputs.publishers.post import PostError
     from installation.outputs.publishers.targets import build_publishers, database_path
 
-    try:
-        posting = load_show(show).posting
-    except InstallationError:
-        return []  # already reported with the models
+    posting = config.posting
     print(f"Posting of {show}")
     if not posting.enabled or not posting.targets:
         _line("targets", "none ([posting.targets.NAME]): nothing is posted")
@@ -297,16 +290,12 @@ def _posting(show: Path, online: bool) -> list[str]:
     return missing
 
 
-def _camera(show: Path) -> list[str]:
+def _camera(show: Path, config: ShowConfig) -> list[str]:
     """The camera (tried once: one frame) and the show's gaze calibration."""
     from installation.inputs.gaze.camera import open_capture
     from installation.inputs.gaze.eyes import FACE_CASCADE, cascade
     from installation.inputs.gaze.source import load_gaze_model
 
-    try:
-        config = load_show(show)
-    except InstallationError:
-        return []  # already reported with the models
     print(f"Camera and gaze of {show}")
     if not config.camera.enabled:
         _line("camera", "off ([camera] enabled = false)")
@@ -354,13 +343,17 @@ def _camera(show: Path) -> list[str]:
     return missing
 
 
-def _disk(show: Path) -> list[str]:
-    try:
-        config = load_show(show)
-    except InstallationError:
-        return []  # already reported with the models
+def _disk(show: Path, config: ShowConfig) -> list[str]:
     print(f"Disk of {show}")
     return disk_report(config, _line)
+
+
+def _load(show: Path) -> ShowConfig | InstallationError:
+    """The show, read once for every section (or why it cannot be read)."""
+    try:
+        return load_show(show)
+    except InstallationError as exc:
+        return exc
 
 
 def run_doctor(show: Path, online: bool = False) -> int:
@@ -368,11 +361,14 @@ def run_doctor(show: Path, online: bool = False) -> int:
     _section(_versions)
     missing = _section(_display)
     usable = _section(_providers)
-    missing += _section(lambda: _models(show))
-    _section(lambda: _osc(show))
-    missing += _section(lambda: _posting(show, online))
-    missing += _section(lambda: _camera(show))
-    missing += _section(lambda: _disk(show))
+    loaded = _load(show)
+    missing += _section(lambda: _models(show, loaded))
+    if isinstance(loaded, ShowConfig):  # else the models' section said why, once
+        config = loaded
+        _section(lambda: _osc(show, config))
+        missing += _section(lambda: _posting(show, config, online))
+        missing += _section(lambda: _camera(show, config))
+        missing += _section(lambda: _disk(show, config))
     print("Summary")
     if not any(p in usable for p in onnx_runtime.GPU_PROVIDERS):
         _line("GPU", "none usable: models run on the CPU (see the reasons above)")

@@ -30,9 +30,10 @@ class Cards:
                 self._by_scene.pop(index, None)
             else:
                 self._by_scene[index] = card
-        for index, card in list(self._by_scene.items()):
-            if now >= card.until:
-                del self._by_scene[index]
+        if self._by_scene:  # most frames hold no card: nothing to make a list for
+            for index, card in list(self._by_scene.items()):
+                if now >= card.until:
+                    del self._by_scene[index]
 
     def clear(self) -> None:
         self._by_scene.clear()
